@@ -1,0 +1,53 @@
+namespace Backbone.Grains.Abstractions.Errors;
+
+/// <summary>What kind of rule a request broke; the gRPC layer maps each kind to one status code.</summary>
+public enum DomainErrorKind
+{
+    InvalidArgument = 1,
+    NotFound = 2,
+    AlreadyExists = 3,
+    FailedPrecondition = 4,
+    /// <summary>The caller's view of the record (its etag) is no longer current.</summary>
+    Aborted = 5,
+}
+
+/// <summary>One field of a request and what is wrong with it, in words a partner developer understands.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FieldViolation([property: Id(0)] string Field, [property: Id(1)] string Description);
+
+/// <summary>
+/// A domain rule was broken. Grains throw it; it crosses silo boundaries intact and the gRPC layer
+/// turns it into a status with the message (and field violations) unchanged.
+/// </summary>
+[GenerateSerializer]
+public sealed class DomainException : Exception
+{
+    public DomainException(DomainErrorKind kind, string message, IReadOnlyList<FieldViolation>? violations = null)
+        : base(message)
+    {
+        Kind = kind;
+        Violations = violations?.ToArray() ?? [];
+    }
+
+    [Id(0)]
+    public DomainErrorKind Kind { get; }
+
+    [Id(1)]
+    public FieldViolation[] Violations { get; }
+
+    public static DomainException InvalidArgument(IReadOnlyList<FieldViolation> violations) =>
+        new(DomainErrorKind.InvalidArgument,
+            "The request has invalid fields: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")),
+            violations);
+
+    public static DomainException InvalidArgument(string field, string description) =>
+        InvalidArgument([new FieldViolation(field, description)]);
+
+    public static DomainException NotFound(string message) => new(DomainErrorKind.NotFound, message);
+
+    public static DomainException AlreadyExists(string message) => new(DomainErrorKind.AlreadyExists, message);
+
+    public static DomainException Aborted(string message) => new(DomainErrorKind.Aborted, message);
+
+    public static DomainException FailedPrecondition(string message) => new(DomainErrorKind.FailedPrecondition, message);
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Backbone.Grains.Abstractions.Errors;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Orleans.Storage;
+using Status = Google.Rpc.Status;
+
+namespace Backbone.Silo.Errors;
+
+/// <summary>
+/// The one place where failures become gRPC statuses: domain errors keep their message and field
+/// violations; anything unexpected is logged with a trace id and reaches the caller as INTERNAL with
+/// that id only, never a stack trace.
+/// </summary>
+public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Map(e, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Map(e, context);
+        }
+    }
+
+    private RpcException Map(Exception exception, ServerCallContext context) => exception switch
+    {
+        DomainException domain => ToRpcException(domain),
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested =>
+            new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled by the caller.")),
+        InconsistentStateException => Retryable(StatusCode.Aborted, "The record changed while this request was applied; nothing was changed by it. Retry the request."),
+        TimeoutException => Retryable(StatusCode.Unavailable, "The backbone did not answer in time; the request may be retried."),
+        _ => Internal(exception, context),
+    };
+
+    public static RpcException ToRpcException(DomainException exception)
+    {
+        var status = new Status { Code = (int)ToCode(exception.Kind), Message = exception.Message };
+        if (exception.Violations.Length > 0)
+        {
+            var badRequest = new BadRequest();
+            badRequest.FieldViolations.AddRange(exception.Violations.Select(v =>
+                new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
+            status.Details.Add(Any.Pack(badRequest));
+        }
+
+        return status.ToRpcException();
+    }
+
+    private static Code ToCode(DomainErrorKind kind) => kind switch
+    {
+        DomainErrorKind.InvalidArgument => Code.InvalidArgument,
+        DomainErrorKind.NotFound => Code.NotFound,
+        DomainErrorKind.AlreadyExists => Code.AlreadyExists,
+        DomainErrorKind.FailedPrecondition => Code.FailedPrecondition,
+        DomainErrorKind.Aborted => Code.Aborted,
+        _ => Code.Internal,
+    };
+
+    private static RpcException Retryable(StatusCode code, string message)
+    {
+        var status = new Status { Code = (int)code, Message = message };
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }));
+        return status.ToRpcException();
+    }
+
+    private RpcException Internal(Exception exception, ServerCallContext context)
+    {
+        var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+        LogUnexpected(exception, context.Method, traceId);
+        return new RpcException(new Grpc.Core.Status(
+            StatusCode.Internal, $"An internal error occurred; quote trace id {traceId} when reporting it."));
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure in {Method} (trace id {TraceId})")]
+    private partial void LogUnexpected(Exception exception, string method, string traceId);
+}

@@ -1,0 +1,74 @@
+using Backbone.Grains.Privacy;
+using Backbone.Silo.Citizens;
+using Backbone.Silo.Errors;
+using Backbone.Silo.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Backbone.Silo.Hosting;
+
+/// <summary>Builds the host: Kestrel (gRPC and web ports) and the Orleans silo in one process.</summary>
+public static class BackboneHost
+{
+    public static WebApplication Create(string[] args)
+    {
+        // Settings files sit beside the binary; data/ stays relative to the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var options = BackboneOptions.Load(builder.Configuration);
+
+        builder.AddBackboneKestrel(options);
+        builder.AddBackboneSilo(options);
+        builder.AddBackboneGrpc();
+
+        var app = builder.Build();
+        app.MapBackboneEndpoints();
+        return app;
+    }
+
+    private static void AddBackboneKestrel(this WebApplicationBuilder builder, BackboneOptions options)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.ListenIPAddress, options.Ports.Grpc, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(options.ListenIPAddress, options.Ports.Web, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+    }
+
+    private static void AddBackboneSilo(this WebApplicationBuilder builder, BackboneOptions options)
+    {
+        var dataDirectory = DataDirectory.Open(options.DataDirectory);
+        var hashKey = options.Privacy.IdNumberHashKey.Length > 0
+            ? Convert.FromBase64String(options.Privacy.IdNumberHashKey)
+            : dataDirectory.LoadOrCreateKey("id-number-hash.key");
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => dataDirectory); // a factory, so the container releases the lock on dispose
+        builder.Services.AddSingleton(new KeyedHasher(hashKey));
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(
+                options.Ports.Silo, options.Ports.OrleansGateway, null, options.Cluster.ServiceId, options.Cluster.ClusterId);
+            silo.AddEmbeddedStorage();
+        });
+    }
+
+    private static void AddBackboneGrpc(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<EmbeddedStorageHealthCheck>("storage");
+    }
+
+    private static void MapBackboneEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<CitizenService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+
+        // Liveness: the process answers. Readiness: the checks (storage) pass too.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz");
+    }
+}

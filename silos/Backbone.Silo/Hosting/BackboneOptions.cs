@@ -1,0 +1,150 @@
+using System.Net;
+
+namespace Backbone.Silo.Hosting;
+
+/// <summary>
+/// Every setting of the host, bound from the <c>Backbone</c> section (environment form:
+/// <c>Backbone__Ports__Grpc</c>). Validated before anything starts, so a bad value stops the host
+/// with its key named.
+/// </summary>
+public sealed class BackboneOptions
+{
+    public const string Section = "Backbone";
+
+    /// <summary>Address every port binds to. Loopback by default; set 0.0.0.0 to serve a network.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Where the embedded store, keys and lock file live (relative to the working directory).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public PortOptions Ports { get; set; } = new();
+
+    public ClusterSettings Cluster { get; set; } = new();
+
+    public PrivacyOptions Privacy { get; set; } = new();
+
+    public sealed class PortOptions
+    {
+        /// <summary>gRPC over HTTP/2 cleartext.</summary>
+        public int Grpc { get; set; } = 5100;
+
+        /// <summary>HTTP/1.1: health probes now; gateway, identity and pages later.</summary>
+        public int Web { get; set; } = 5080;
+
+        /// <summary>Orleans silo-to-silo traffic.</summary>
+        public int Silo { get; set; } = 11111;
+
+        /// <summary>Orleans client gateway.</summary>
+        public int OrleansGateway { get; set; } = 30000;
+    }
+
+    public sealed class ClusterSettings
+    {
+        /// <summary>How silos find each other and where grain state lives: <c>Localhost</c> (embedded, SQLite).</summary>
+        public string Provider { get; set; } = ClusterProviders.Localhost;
+
+        public string ServiceId { get; set; } = "backbone";
+
+        public string ClusterId { get; set; } = "backbone";
+    }
+
+    public sealed class PrivacyOptions
+    {
+        /// <summary>
+        /// Base64 secret (at least 32 bytes) keying the hashes of resident ID numbers. Empty: one is
+        /// generated at first start into <c>&lt;DataDirectory&gt;/keys/</c> and kept there.
+        /// </summary>
+        public string IdNumberHashKey { get; set; } = string.Empty;
+    }
+
+    public IPAddress ListenIPAddress => IPAddress.Parse(ListenAddress);
+
+    /// <summary>Reads and checks the section; throws with every bad key named.</summary>
+    public static BackboneOptions Load(IConfiguration configuration)
+    {
+        BackboneOptions options;
+        try
+        {
+            options = configuration.GetSection(Section).Get<BackboneOptions>(binder => binder.ErrorOnUnknownConfiguration = true)
+                ?? new BackboneOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Invalid configuration: {e.Message}", e);
+        }
+
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + string.Join("; ", errors));
+        }
+
+        return options;
+    }
+
+    public List<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!IPAddress.TryParse(ListenAddress, out _))
+        {
+            errors.Add($"Backbone:ListenAddress '{ListenAddress}' is not an IP address");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            errors.Add("Backbone:DataDirectory must not be empty");
+        }
+
+        var ports = new (string Key, int Value)[]
+        {
+            ("Backbone:Ports:Grpc", Ports.Grpc),
+            ("Backbone:Ports:Web", Ports.Web),
+            ("Backbone:Ports:Silo", Ports.Silo),
+            ("Backbone:Ports:OrleansGateway", Ports.OrleansGateway),
+        };
+        foreach (var (key, value) in ports.Where(p => p.Value is < 1 or > 65535))
+        {
+            errors.Add($"{key} must be a port from 1 to 65535, not {value}");
+        }
+
+        foreach (var clash in ports.GroupBy(p => p.Value).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{string.Join(" and ", clash.Select(p => p.Key))} must differ, but are all {clash.Key}");
+        }
+
+        if (!ClusterProviders.All.Contains(Cluster.Provider))
+        {
+            errors.Add($"Backbone:Cluster:Provider '{Cluster.Provider}' is not one of: {string.Join(", ", ClusterProviders.All)}");
+        }
+
+        if (string.IsNullOrWhiteSpace(Cluster.ServiceId))
+        {
+            errors.Add("Backbone:Cluster:ServiceId must not be empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(Cluster.ClusterId))
+        {
+            errors.Add("Backbone:Cluster:ClusterId must not be empty");
+        }
+
+        if (Privacy.IdNumberHashKey.Length > 0 && !IsStrongBase64Key(Privacy.IdNumberHashKey))
+        {
+            errors.Add("Backbone:Privacy:IdNumberHashKey must be base64 of at least 32 bytes");
+        }
+
+        return errors;
+    }
+
+    private static bool IsStrongBase64Key(string value)
+    {
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var length) && length >= 32;
+    }
+}
+
+public static class ClusterProviders
+{
+    public const string Localhost = "Localhost";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Localhost };
+}

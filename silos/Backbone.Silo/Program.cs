@@ -1,0 +1,4 @@
+using Backbone.Silo.Hosting;
+
+var app = BackboneHost.Create(args);
+await app.RunAsync();
