@@ -1,0 +1,54 @@
+using Backbone.Grains.Citizens;
+using Backbone.Silo.Hosting;
+using Backbone.Silo.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
+
+namespace Backbone.Tests.Storage;
+
+/// <summary>A real SQLite store in a fresh temp directory, with the Orleans serializer the silo uses.</summary>
+public sealed class SqliteStore : IDisposable
+{
+    private static readonly ServiceProvider Serialization = new ServiceCollection()
+        .AddSerializer(serializer => serializer.AddAssembly(typeof(CitizenState).Assembly))
+        .BuildServiceProvider();
+
+    private DataDirectory _directory;
+
+    public SqliteStore()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
+        _directory = DataDirectory.Open(Path);
+        Database = new SqliteDatabase(_directory);
+    }
+
+    public string Path { get; }
+
+    public SqliteDatabase Database { get; private set; }
+
+    public SqliteGrainStorage GrainStorage(string name = "Default") => new(
+        name,
+        Database,
+        new OrleansGrainStorageSerializer(Serialization.GetRequiredService<Serializer>()),
+        Serialization.GetRequiredService<IActivatorProvider>());
+
+    public SqliteReminderTable ReminderTable() => new(Database);
+
+    /// <summary>Closes the file and opens it again, as a restarted host would.</summary>
+    public void Reopen()
+    {
+        Database.Dispose();
+        _directory.Dispose();
+        _directory = DataDirectory.Open(Path);
+        Database = new SqliteDatabase(_directory);
+    }
+
+    public void Dispose()
+    {
+        Database.Dispose();
+        _directory.Dispose();
+        Directory.Delete(Path, recursive: true);
+    }
+}

@@ -1,0 +1,91 @@
+using Backbone.Silo.Hosting;
+using Backbone.V1;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+
+namespace Backbone.Tests.Support;
+
+/// <summary>
+/// The real backbone host, started in this process on free ports with its own data directory, and a
+/// real gRPC channel to it.
+/// </summary>
+public sealed class BackboneNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BackboneNode(WebApplication app, NodeSettings settings)
+    {
+        _app = app;
+        Settings = settings;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+    }
+
+    public NodeSettings Settings { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public CitizenService.CitizenServiceClient Citizens => new(Channel);
+
+    public Health.HealthClient Health => new(Channel);
+
+    public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null)
+    {
+        settings ??= NodeSettings.Fresh();
+        var app = BackboneHost.Create(settings.ToArgs());
+        await app.StartAsync();
+        return new BackboneNode(app, settings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Ports and data directory of one node; a restarted node reuses the same settings.</summary>
+public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPort, int SiloPort, int GatewayPort)
+{
+    public static NodeSettings Fresh()
+    {
+        var ports = FreePorts.Take(4);
+        var directory = Path.Combine(Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
+        return new NodeSettings(directory, ports[0], ports[1], ports[2], ports[3]);
+    }
+
+    /// <summary>The same data directory on new ports (a node that comes back elsewhere).</summary>
+    public NodeSettings WithNewPorts()
+    {
+        var ports = FreePorts.Take(4);
+        return this with { GrpcPort = ports[0], WebPort = ports[1], SiloPort = ports[2], GatewayPort = ports[3] };
+    }
+
+    public string[] ToArgs() =>
+    [
+        $"--Backbone:DataDirectory={DataDirectory}",
+        $"--Backbone:Ports:Grpc={GrpcPort}",
+        $"--Backbone:Ports:Web={WebPort}",
+        $"--Backbone:Ports:Silo={SiloPort}",
+        $"--Backbone:Ports:OrleansGateway={GatewayPort}",
+        "--Logging:LogLevel:Default=Warning",
+        "--Logging:LogLevel:Orleans=Error",
+    ];
+}
+
+/// <summary>One node shared by the tests of a collection; each test uses fresh citizens.</summary>
+public sealed class BackboneFixture : IAsyncLifetime
+{
+    public BackboneNode Node { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Node = await BackboneNode.StartAsync();
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedNodeCollection : ICollectionFixture<BackboneFixture>
+{
+    public const string Name = "shared node";
+}

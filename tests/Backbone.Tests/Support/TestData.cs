@@ -1,0 +1,20 @@
+using Backbone.Grains.Citizens;
+
+namespace Backbone.Tests.Support;
+
+/// <summary>Fresh, valid personal data for each test, so tests never collide on the one-per-ID-number rule.</summary>
+public static class TestData
+{
+    private static readonly string[] Regions = ["110105", "310115", "440304", "510104", "650102", "330106"];
+
+    public static string IdNumber()
+    {
+        var birth = new DateOnly(1950, 1, 1).AddDays(Random.Shared.Next(0, 365 * 60));
+        var first17 = Regions[Random.Shared.Next(Regions.Length)] + birth.ToString("yyyyMMdd") + Random.Shared.Next(0, 1000).ToString("D3");
+        return first17 + ResidentIdNumber.CheckCharacter(first17);
+    }
+
+    public static string Phone() => "139" + Random.Shared.Next(0, 100_000_000).ToString("D8");
+
+    public static string RequestId() => Guid.NewGuid().ToString();
+}
