@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Backbone.Tests.Hosting;
+
+public sealed class DurabilityTests
+{
+    private static RegisterCitizenRequest NewRegistration(int i) => new()
+    {
+        RequestId = TestData.RequestId(),
+        Name = $"王{"一二三四五六七八九十"[i % 10]}",
+        IdNumber = TestData.IdNumber(),
+        Phone = TestData.Phone(),
+        Address = $"广东省深圳市南山区科技园{i}号",
+    };
+
+    [Fact]
+    public async Task A_citizen_registered_before_a_restart_reads_back_after_it()
+    {
+        var settings = NodeSettings.Fresh();
+        Citizen registered;
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            registered = await node.Citizens.RegisterCitizenAsync(NewRegistration(0));
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var read = await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+
+        Assert.Equal(registered, read);
+    }
+
+    [Fact]
+    public async Task Idempotency_and_the_one_per_id_number_rule_hold_across_a_restart()
+    {
+        var settings = NodeSettings.Fresh();
+        var request = NewRegistration(1);
+        Citizen registered;
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            registered = await node.Citizens.RegisterCitizenAsync(request);
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var retried = await restarted.Citizens.RegisterCitizenAsync(request);
+        var again = NewRegistration(2);
+        again.IdNumber = request.IdNumber;
+
+        Assert.Equal(registered, retried);
+        await RpcAssert.Fails(StatusCode.AlreadyExists, () => restarted.Citizens.RegisterCitizenAsync(again).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_registration_survives_kill_9_of_the_host()
+    {
+        var settings = NodeSettings.Fresh();
+        var acknowledged = new List<Citizen>();
+
+        using (var host = StartHostProcess(settings))
+        {
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+            await WaitUntilServing(new Health.HealthClient(channel), host);
+            var citizens = new CitizenService.CitizenServiceClient(channel);
+
+            // Registrations in flight when the process dies: only the answered ones are promised.
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 4).Select(async w =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        var citizen = await citizens.RegisterCitizenAsync(NewRegistration(i));
+                        lock (acknowledged)
+                        {
+                            acknowledged.Add(citizen);
+                        }
+                    }
+                    catch (RpcException)
+                    {
+                        return; // the host is gone
+                    }
+                }
+            }).ToList();
+
+            while (acknowledged.Count < 50)
+            {
+                await Task.Delay(20);
+            }
+
+            host.Kill(); // SIGKILL: no shutdown hooks, no flush
+            await host.WaitForExitAsync();
+            stop.Cancel();
+            await Task.WhenAll(writers);
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        foreach (var citizen in acknowledged)
+        {
+            Assert.Equal(citizen, await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = citizen.CitizenId }));
+        }
+    }
+
+    /// <summary>The real host binary, as `dotnet run` would start it, in its own process.</summary>
+    private static Process StartHostProcess(NodeSettings settings)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backbone.Silo.dll"));
+        foreach (var arg in settings.ToArgs())
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilServing(Health.HealthClient health, Process host)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            Assert.False(host.HasExited, $"The host exited with code {(host.HasExited ? host.ExitCode : 0)} while starting.");
+            try
+            {
+                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Backbone.Silo.Hosting;
+using Backbone.Tests.Support;
+
+namespace Backbone.Tests.Hosting;
+
+public sealed class HostConfigurationTests
+{
+    [Theory]
+    [InlineData("--Backbone:Ports:Grpc=70000", "Backbone:Ports:Grpc")]
+    [InlineData("--Backbone:Ports:Web=abc", "Backbone:Ports:Web")]
+    [InlineData("--Backbone:ListenAddress=localhost-ish", "Backbone:ListenAddress")]
+    [InlineData("--Backbone:Cluster:Provider=Zookeeper", "Backbone:Cluster:Provider")]
+    [InlineData("--Backbone:Privacy:IdNumberHashKey=c2hvcnQ=", "Backbone:Privacy:IdNumberHashKey")]
+    [InlineData("--Backbone:Portz:Grpc=5100", "Portz")]
+    public void A_bad_setting_stops_the_host_with_its_key_named(string setting, string key)
+    {
+        var args = NodeSettings.Fresh().ToArgs().Append(setting).ToArray();
+
+        var error = Assert.Throws<InvalidOperationException>(() => BackboneHost.Create(args));
+
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void Two_ports_set_to_the_same_number_are_refused()
+    {
+        var settings = NodeSettings.Fresh();
+        var args = (settings with { WebPort = settings.GrpcPort }).ToArgs();
+
+        var error = Assert.Throws<InvalidOperationException>(() => BackboneHost.Create(args));
+
+        Assert.Contains("Backbone:Ports:Grpc and Backbone:Ports:Web must differ", error.Message);
+    }
+
+    [Fact]
+    public async Task A_second_host_on_a_data_directory_in_use_is_refused()
+    {
+        var settings = NodeSettings.Fresh();
+        await using var first = await BackboneNode.StartAsync(settings);
+
+        var error = Assert.Throws<InvalidOperationException>(() => BackboneHost.Create(settings.WithNewPorts().ToArgs()));
+
+        Assert.Contains("in use by another Backbone process", error.Message);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_generated_id_number_key_is_readable_by_its_owner_only()
+    {
+        var settings = NodeSettings.Fresh();
+        await using var node = await BackboneNode.StartAsync(settings);
+
+        var key = Path.Combine(settings.DataDirectory, "keys", "id-number-hash.key");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        Assert.Equal(32, new FileInfo(key).Length);
+    }
+}
