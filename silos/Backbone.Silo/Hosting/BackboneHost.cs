@@ -58,6 +58,7 @@ public static class BackboneHost
     {
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
         builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton<EmbeddedStorageHealthCheck>(); // one instance, so its reused answer is shared
         builder.Services.AddGrpcHealthChecks().AddCheck<EmbeddedStorageHealthCheck>("storage");
     }
 

@@ -2,10 +2,28 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Backbone.Silo.Storage;
 
-/// <summary>Ready only when the embedded store answers a query.</summary>
-public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database) : IHealthCheck
+/// <summary>
+/// Ready only when the embedded store answers a query. The answer is reused for a second, so a storm
+/// of health probes (load balancers, the load-test baseline) never becomes a storm of store queries.
+/// </summary>
+public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database, TimeProvider clock) : IHealthCheck
 {
+    private static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(1);
+    private (HealthCheckResult Result, DateTimeOffset At)? _last;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (_last is { } last && clock.GetUtcNow() - last.At < ReuseFor)
+        {
+            return last.Result;
+        }
+
+        var result = await Probe(cancellationToken);
+        _last = (result, clock.GetUtcNow());
+        return result;
+    }
+
+    private async Task<HealthCheckResult> Probe(CancellationToken cancellationToken)
     {
         try
         {
