@@ -10,6 +10,7 @@ namespace Backbone.Silo.Hosting;
 public sealed class DataDirectory : IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerOnly | UnixFileMode.UserExecute;
     private readonly FileStream _lock;
 
     private DataDirectory(string path, FileStream lockFile)
@@ -25,7 +26,7 @@ public sealed class DataDirectory : IDisposable
     public static DataDirectory Open(string path)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(fullPath);
+        CreateOwnerOnlyDirectory(fullPath); // the store holds full resident ID numbers
         var lockPath = System.IO.Path.Combine(fullPath, "backbone.lock");
         try
         {
@@ -43,7 +44,7 @@ public sealed class DataDirectory : IDisposable
     public byte[] LoadOrCreateKey(string name)
     {
         var keys = System.IO.Path.Combine(Path, "keys");
-        Directory.CreateDirectory(keys);
+        CreateOwnerOnlyDirectory(keys);
         var file = System.IO.Path.Combine(keys, name);
         if (!File.Exists(file))
         {
@@ -63,6 +64,18 @@ public sealed class DataDirectory : IDisposable
         }
 
         return File.ReadAllBytes(file);
+    }
+
+    private static void CreateOwnerOnlyDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        }
     }
 
     public void Dispose() => _lock.Dispose();

@@ -45,13 +45,14 @@ public sealed class HostConfigurationTests
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task The_generated_id_number_key_is_readable_by_its_owner_only()
+    public async Task The_data_directory_and_the_generated_id_number_key_are_readable_by_their_owner_only()
     {
         var settings = NodeSettings.Fresh();
         await using var node = await BackboneNode.StartAsync(settings);
 
         var key = Path.Combine(settings.DataDirectory, "keys", "id-number-hash.key");
 
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(settings.DataDirectory));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
         Assert.Equal(32, new FileInfo(key).Length);
     }
