@@ -9,7 +9,9 @@ namespace Backbone.Silo.Storage;
 public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database, TimeProvider clock) : IHealthCheck
 {
     private static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(1);
-    private (HealthCheckResult Result, DateTimeOffset At)? _last;
+
+    // A reference, so concurrent probes swap it atomically and never read half of an answer.
+    private Answer? _last;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -19,7 +21,7 @@ public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database, TimeProv
         }
 
         var result = await Probe(cancellationToken);
-        _last = (result, clock.GetUtcNow());
+        _last = new Answer(result, clock.GetUtcNow());
         return result;
     }
 
@@ -39,4 +41,6 @@ public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database, TimeProv
             return HealthCheckResult.Unhealthy("The embedded store does not answer.", e);
         }
     }
+
+    private sealed record Answer(HealthCheckResult Result, DateTimeOffset At);
 }
