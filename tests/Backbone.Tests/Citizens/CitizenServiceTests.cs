@@ -12,15 +12,6 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
 {
     private CitizenService.CitizenServiceClient Citizens => fixture.Node.Citizens;
 
-    private static RegisterCitizenRequest NewRegistration(string name = "阿依古丽·买买提") => new()
-    {
-        RequestId = TestData.RequestId(),
-        Name = name,
-        IdNumber = TestData.IdNumber(),
-        Phone = TestData.Phone(),
-        Address = "四川省成都市武侯区人民南路四段1号",
-    };
-
     [Fact]
     public async Task Health_check_answers_serving()
     {
@@ -32,7 +23,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task A_registered_citizen_reads_back_with_the_id_number_masked()
     {
-        var request = NewRegistration();
+        var request = TestData.Registration();
 
         var registered = await Citizens.RegisterCitizenAsync(request);
         var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
@@ -51,7 +42,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task The_full_id_number_never_leaves_the_backbone()
     {
-        var request = NewRegistration();
+        var request = TestData.Registration();
 
         var registered = await Citizens.RegisterCitizenAsync(request);
         var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
@@ -64,7 +55,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task The_same_request_id_twice_gives_one_citizen()
     {
-        var request = NewRegistration();
+        var request = TestData.Registration();
 
         var first = await Citizens.RegisterCitizenAsync(request);
         var retry = await Citizens.RegisterCitizenAsync(request);
@@ -75,7 +66,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task A_reused_request_id_with_different_content_is_refused()
     {
-        var request = NewRegistration();
+        var request = TestData.Registration();
         await Citizens.RegisterCitizenAsync(request);
         var different = request.Clone();
         different.IdNumber = TestData.IdNumber();
@@ -88,9 +79,9 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task A_second_registration_of_an_id_number_is_refused_as_already_existing()
     {
-        var first = NewRegistration();
+        var first = TestData.Registration();
         await Citizens.RegisterCitizenAsync(first);
-        var second = NewRegistration("张三");
+        var second = TestData.Registration("张三");
         second.IdNumber = first.IdNumber;
 
         await RpcAssert.Fails(StatusCode.AlreadyExists, () => Citizens.RegisterCitizenAsync(second).ResponseAsync);
@@ -102,7 +93,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
         var idNumber = TestData.IdNumber();
         var attempts = Enumerable.Range(0, 10).Select(_ =>
         {
-            var request = NewRegistration();
+            var request = TestData.Registration();
             request.IdNumber = idNumber;
             return request;
         });
@@ -143,7 +134,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task A_refused_registration_stores_nothing()
     {
-        var valid = NewRegistration();
+        var valid = TestData.Registration();
         var refused = valid.Clone();
         refused.Phone = "not a phone";
 
@@ -180,7 +171,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task An_update_changes_only_the_masked_fields()
     {
-        var registered = await Citizens.RegisterCitizenAsync(NewRegistration());
+        var registered = await Citizens.RegisterCitizenAsync(TestData.Registration());
         var newPhone = TestData.Phone();
 
         var updated = await Citizens.UpdateCitizenAsync(new UpdateCitizenRequest
@@ -201,7 +192,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task An_update_based_on_a_stale_etag_is_aborted_and_changes_nothing()
     {
-        var registered = await Citizens.RegisterCitizenAsync(NewRegistration());
+        var registered = await Citizens.RegisterCitizenAsync(TestData.Registration());
         var current = await Citizens.UpdateCitizenAsync(new UpdateCitizenRequest
         {
             CitizenId = registered.CitizenId,
@@ -223,7 +214,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     [Fact]
     public async Task An_update_of_a_field_outside_the_mask_rules_is_refused()
     {
-        var registered = await Citizens.RegisterCitizenAsync(NewRegistration());
+        var registered = await Citizens.RegisterCitizenAsync(TestData.Registration());
 
         var error = await RpcAssert.Fails(StatusCode.InvalidArgument, () => Citizens.UpdateCitizenAsync(new UpdateCitizenRequest
         {

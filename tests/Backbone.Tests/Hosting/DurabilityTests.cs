@@ -9,14 +9,7 @@ namespace Backbone.Tests.Hosting;
 
 public sealed class DurabilityTests
 {
-    private static RegisterCitizenRequest NewRegistration(int i) => new()
-    {
-        RequestId = TestData.RequestId(),
-        Name = $"王{"一二三四五六七八九十"[i % 10]}",
-        IdNumber = TestData.IdNumber(),
-        Phone = TestData.Phone(),
-        Address = $"广东省深圳市南山区科技园{i}号",
-    };
+    private static RegisterCitizenRequest NewRegistration(int i) => TestData.Registration("王小明", $"广东省深圳市南山区科技园{i}号");
 
     [Fact]
     public async Task A_citizen_registered_before_a_restart_reads_back_after_it()
@@ -68,7 +61,7 @@ public sealed class DurabilityTests
 
             // Registrations in flight when the process dies: only the answered ones are promised.
             using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 4).Select(async w =>
+            var writers = Enumerable.Range(0, 4).Select(async _ =>
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
@@ -87,8 +80,9 @@ public sealed class DurabilityTests
                 }
             }).ToList();
 
-            while (acknowledged.Count < 50)
+            while (CountOf(acknowledged) < 50)
             {
+                Assert.False(writers.All(w => w.IsCompleted), "Every writer stopped before 50 registrations were acknowledged.");
                 await Task.Delay(20);
             }
 
@@ -128,10 +122,18 @@ public sealed class DurabilityTests
         return process;
     }
 
+    private static int CountOf(List<Citizen> acknowledged)
+    {
+        lock (acknowledged)
+        {
+            return acknowledged.Count;
+        }
+    }
+
     private static async Task WaitUntilServing(Health.HealthClient health, Process host)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        while (DateTime.UtcNow < deadline)
         {
             Assert.False(host.HasExited, $"The host exited with code {(host.HasExited ? host.ExitCode : 0)} while starting.");
             try
@@ -142,11 +144,14 @@ public sealed class DurabilityTests
                     return;
                 }
             }
-            catch (RpcException) when (DateTime.UtcNow < deadline)
+            catch (RpcException)
             {
+                // not listening yet
             }
 
             await Task.Delay(200);
         }
+
+        Assert.Fail("The host did not answer SERVING within 60 seconds.");
     }
 }

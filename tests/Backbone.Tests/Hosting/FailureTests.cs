@@ -14,14 +14,7 @@ public sealed class FailureTests
         await using var node = await BackboneNode.StartAsync(settings);
         BreakTheStore(Path.Combine(settings.DataDirectory, "backbone.db"));
 
-        var error = await RpcAssert.Fails(StatusCode.Internal, () => node.Citizens.RegisterCitizenAsync(new RegisterCitizenRequest
-        {
-            RequestId = TestData.RequestId(),
-            Name = "张三",
-            IdNumber = TestData.IdNumber(),
-            Phone = TestData.Phone(),
-            Address = "重庆市渝中区解放碑",
-        }).ResponseAsync);
+        var error = await RpcAssert.Fails(StatusCode.Internal, () => node.Citizens.RegisterCitizenAsync(TestData.Registration("张三", "重庆市渝中区解放碑")).ResponseAsync);
 
         Assert.Matches("trace id [0-9a-zA-Z:-]+", error.Status.Detail);
         Assert.DoesNotContain("Sqlite", error.Status.Detail, StringComparison.OrdinalIgnoreCase);

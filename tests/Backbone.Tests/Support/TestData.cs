@@ -1,4 +1,5 @@
 using Backbone.Grains.Citizens;
+using Backbone.V1;
 
 namespace Backbone.Tests.Support;
 
@@ -17,4 +18,15 @@ public static class TestData
     public static string Phone() => "139" + Random.Shared.Next(0, 100_000_000).ToString("D8");
 
     public static string RequestId() => Guid.NewGuid().ToString();
+
+    /// <summary>A valid registration of a new person: fresh request id, ID number and phone.</summary>
+    public static RegisterCitizenRequest Registration(
+        string name = "阿依古丽·买买提", string address = "四川省成都市武侯区人民南路四段1号") => new()
+        {
+            RequestId = RequestId(),
+            Name = name,
+            IdNumber = IdNumber(),
+            Phone = Phone(),
+            Address = address,
+        };
 }
