@@ -9,6 +9,8 @@ public enum DomainErrorKind
     FailedPrecondition = 4,
     /// <summary>The caller's view of the record (its etag) is no longer current.</summary>
     Aborted = 5,
+    /// <summary>The caller is known but may not do this (where the record's existence is not itself private).</summary>
+    PermissionDenied = 6,
 }
 
 /// <summary>One field of a request and what is wrong with it, in words a partner developer understands.</summary>
@@ -50,4 +52,6 @@ public sealed class DomainException : Exception
     public static DomainException Aborted(string message) => new(DomainErrorKind.Aborted, message);
 
     public static DomainException FailedPrecondition(string message) => new(DomainErrorKind.FailedPrecondition, message);
+
+    public static DomainException PermissionDenied(string message) => new(DomainErrorKind.PermissionDenied, message);
 }

@@ -41,6 +41,7 @@ public sealed class CitizenGrain(
         State.IdNumber = citizen.IdNumber;
         State.Phone = citizen.Phone;
         State.Address = citizen.Address;
+        State.GridUnitCode = citizen.GridUnitCode;
         State.CreateTime = now;
         State.UpdateTime = now;
         State.Version = 1;
@@ -68,14 +69,14 @@ public sealed class CitizenGrain(
 
         State.Phone = change.Phone ?? State.Phone;
         State.Address = change.Address ?? State.Address;
+        State.GridUnitCode = change.GridUnitCode ?? State.GridUnitCode;
         State.UpdateTime = clock.GetUtcNow();
         State.Version++;
         await record.WriteOrForgetAsync(this);
         return Snapshot();
     }
 
-    private DomainException NotFound() =>
-        DomainException.NotFound($"No citizen with id {this.GetPrimaryKeyString()} is registered.");
+    private DomainException NotFound() => CitizenErrors.NotFound(this.GetPrimaryKeyString());
 
     private string Etag() => State.Version.ToString(CultureInfo.InvariantCulture);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
 
 namespace Backbone.Grains.Citizens;
 
@@ -15,10 +16,11 @@ public static class CitizenRules
     public const int MaxRequestIdLength = 128;
 
     /// <summary>The fields an update mask may name.</summary>
-    public static readonly IReadOnlySet<string> UpdatableFields = new HashSet<string>(StringComparer.Ordinal) { "phone", "address" };
+    public static readonly IReadOnlySet<string> UpdatableFields = new HashSet<string>(StringComparer.Ordinal) { "phone", "address", "grid_unit_code" };
 
     public static IReadOnlyList<FieldViolation> ValidateRegistration(
-        string? requestId, string? name, string? idNumber, string? phone, string? address, DateOnly today, out NewCitizen? citizen)
+        string? requestId, string? name, string? idNumber, string? phone, string? address, string? gridUnitCode, DateOnly today,
+        out NewCitizen? citizen)
     {
         var violations = new List<FieldViolation>();
         citizen = null;
@@ -44,16 +46,22 @@ public static class CitizenRules
             violations.Add(new FieldViolation("address", addressError));
         }
 
+        if (!string.IsNullOrEmpty(gridUnitCode) && !GridUnitCode.IsValid(gridUnitCode))
+        {
+            violations.Add(new FieldViolation("grid_unit_code", GridUnitCode.FormatDescription));
+        }
+
         if (violations.Count == 0)
         {
-            citizen = new NewCitizen(normalizedName, number.Value, normalizedPhone, normalizedAddress);
+            citizen = new NewCitizen(normalizedName, number.Value, normalizedPhone, normalizedAddress, gridUnitCode ?? string.Empty);
         }
 
         return violations;
     }
 
     public static IReadOnlyList<FieldViolation> ValidateChange(
-        string? citizenId, IReadOnlyCollection<string> updateMask, string? phone, string? address, string? etag, out CitizenChange? change)
+        string? citizenId, IReadOnlyCollection<string> updateMask, string? phone, string? address, string? gridUnitCode, string? etag,
+        out CitizenChange? change)
     {
         var violations = new List<FieldViolation>();
         change = null;
@@ -61,12 +69,12 @@ public static class CitizenRules
         CheckCitizenId(citizenId, violations);
         if (updateMask.Count == 0)
         {
-            violations.Add(new FieldViolation("update_mask", "must name at least one of: phone, address"));
+            violations.Add(new FieldViolation("update_mask", "must name at least one of: phone, address, grid_unit_code"));
         }
 
         foreach (var path in updateMask.Where(p => !UpdatableFields.Contains(p)))
         {
-            violations.Add(new FieldViolation("update_mask", $"'{path}' cannot be updated; only phone and address can"));
+            violations.Add(new FieldViolation("update_mask", $"'{path}' cannot be updated; only phone, address and grid_unit_code can"));
         }
 
         string? newPhone = null;
@@ -95,9 +103,22 @@ public static class CitizenRules
             }
         }
 
+        string? newUnit = null;
+        if (updateMask.Contains("grid_unit_code"))
+        {
+            if (GridUnitCode.IsValid(gridUnitCode))
+            {
+                newUnit = gridUnitCode;
+            }
+            else
+            {
+                violations.Add(new FieldViolation("grid_unit_code", GridUnitCode.FormatDescription));
+            }
+        }
+
         if (violations.Count == 0)
         {
-            change = new CitizenChange(newPhone, newAddress, string.IsNullOrEmpty(etag) ? null : etag);
+            change = new CitizenChange(newPhone, newAddress, string.IsNullOrEmpty(etag) ? null : etag, newUnit);
         }
 
         return violations;

@@ -1,37 +1,97 @@
 using Backbone.Grains;
 using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Citizens;
+using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Backbone.Silo.Citizens;
 
-/// <summary>The citizen register over gRPC: validates, calls the grains, maps the answer.</summary>
+/// <summary>
+/// The citizen register over gRPC: validates, applies ownership, calls the grains, maps the answer.
+/// A citizen reaches only their own record (<c>me</c>); staff only records within their unit's subtree;
+/// partner apps any record their scopes allow. A record the caller may not see is NOT_FOUND.
+/// </summary>
 public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V1.CitizenService.CitizenServiceBase
 {
+    /// <summary>Stands for the signed-in citizen wherever a citizen id is taken.</summary>
+    public const string Me = "me";
+
     public override async Task<Citizen> RegisterCitizen(RegisterCitizenRequest request, ServerCallContext context)
     {
         var violations = CitizenRules.ValidateRegistration(
-            request.RequestId, request.Name, request.IdNumber, request.Phone, request.Address, ChinaTime.Today(clock), out var citizen);
+            request.RequestId, request.Name, request.IdNumber, request.Phone, request.Address, request.GridUnitCode, ChinaTime.Today(clock),
+            out var citizen);
         RejectIfAny(violations);
-        var registered = await grains.GetGrain<ICitizenRegistrationGrain>(request.RequestId).Register(citizen!);
-        return ToProto(registered);
+        var caller = context.Caller();
+        if (caller.IsStaff && !GridUnitCode.IsWithin(citizen!.GridUnitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} register citizens only with a grid_unit_code within that unit.");
+        }
+
+        // Request ids are per caller, so one app's ids never collide with (or replay) another's.
+        var registration = grains.GetGrain<ICitizenRegistrationGrain>($"{caller.Kind}:{caller.Subject}:{request.RequestId}");
+        return ToProto(await registration.Register(citizen!));
     }
 
     public override async Task<Citizen> GetCitizen(GetCitizenRequest request, ServerCallContext context)
     {
-        RejectIfAny(CitizenRules.ValidateCitizenId(request.CitizenId));
-        return ToProto(await grains.GetGrain<ICitizenGrain>(request.CitizenId).Get());
+        var caller = context.Caller();
+        var citizenId = ResolveCitizenId(request.CitizenId, caller);
+        return ToProto(await ReadVisible(citizenId, caller));
     }
 
     public override async Task<Citizen> UpdateCitizen(UpdateCitizenRequest request, ServerCallContext context)
     {
+        var caller = context.Caller();
+        var citizenId = ResolveCitizenId(request.CitizenId, caller);
         var mask = request.UpdateMask?.Paths.ToArray() ?? [];
-        var violations = CitizenRules.ValidateChange(request.CitizenId, mask, request.Phone, request.Address, request.Etag, out var change);
+        var violations = CitizenRules.ValidateChange(citizenId, mask, request.Phone, request.Address, request.GridUnitCode, request.Etag, out var change);
         RejectIfAny(violations);
-        return ToProto(await grains.GetGrain<ICitizenGrain>(request.CitizenId).Update(change!));
+
+        if (change!.GridUnitCode is not null && caller.IsCitizen)
+        {
+            throw DomainException.PermissionDenied("Citizens cannot move themselves to another grid unit; their community does.");
+        }
+
+        if (caller.IsStaff)
+        {
+            // Checked against the version read here: if the record moves units meanwhile, the etag refuses the write.
+            var current = await ReadVisible(citizenId, caller);
+            if (change.GridUnitCode is { } unit && !GridUnitCode.IsWithin(unit, caller.Unit!))
+            {
+                throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} move citizens only within that unit.");
+            }
+
+            change = change with { ExpectedEtag = change.ExpectedEtag ?? current.Etag };
+        }
+
+        return ToProto(await grains.GetGrain<ICitizenGrain>(citizenId).Update(change));
+    }
+
+    /// <summary>The citizen id the request names, with <c>me</c> resolved; a citizen naming anyone else gets NOT_FOUND.</summary>
+    private static string ResolveCitizenId(string requested, Caller caller)
+    {
+        if (requested == Me)
+        {
+            return caller.IsCitizen
+                ? caller.Subject
+                : throw DomainException.InvalidArgument("citizen_id", $"'{Me}' names the signed-in citizen, but this token speaks for a {caller.Kind}");
+        }
+
+        RejectIfAny(CitizenRules.ValidateCitizenId(requested));
+        return caller.IsCitizen && requested != caller.Subject ? throw CitizenErrors.NotFound(requested) : requested;
+    }
+
+    private async Task<CitizenSnapshot> ReadVisible(string citizenId, Caller caller)
+    {
+        var citizen = await grains.GetGrain<ICitizenGrain>(citizenId).Get();
+        return caller.IsStaff && !GridUnitCode.IsWithin(citizen.GridUnitCode, caller.Unit ?? string.Empty)
+            ? throw CitizenErrors.NotFound(citizenId)
+            : citizen;
     }
 
     private static void RejectIfAny(IReadOnlyList<FieldViolation> violations)

@@ -74,6 +74,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         DomainErrorKind.AlreadyExists => Code.AlreadyExists,
         DomainErrorKind.FailedPrecondition => Code.FailedPrecondition,
         DomainErrorKind.Aborted => Code.Aborted,
+        DomainErrorKind.PermissionDenied => Code.PermissionDenied,
         _ => Code.Internal,
     };
 

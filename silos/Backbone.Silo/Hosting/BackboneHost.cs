@@ -1,6 +1,10 @@
 using Backbone.Grains.Privacy;
+using Backbone.Identity.Accounts;
+using Backbone.Identity.Hosting;
+using Backbone.Identity.Keys;
 using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
+using Backbone.Silo.Security;
 using Backbone.Silo.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -18,10 +22,12 @@ public static class BackboneHost
 
         builder.AddBackboneKestrel(options);
         builder.AddBackboneSilo(options);
+        builder.AddBackboneIdentity(options);
         builder.AddBackboneGrpc();
 
         var app = builder.Build();
-        app.MapBackboneEndpoints();
+        app.UseAuthentication();
+        app.MapBackboneEndpoints(options);
         return app;
     }
 
@@ -54,16 +60,42 @@ public static class BackboneHost
         });
     }
 
+    /// <summary>
+    /// Token checks for every RPC and, in embedded mode, the provider itself. Registered after the silo, so
+    /// the provider's seeding (which creates demo citizens in the grains) starts once the silo runs.
+    /// </summary>
+    private static void AddBackboneIdentity(this WebApplicationBuilder builder, BackboneOptions options)
+    {
+        IdentityKeys? embeddedKeys = null;
+        if (options.Identity.Mode == IdentityModes.Embedded)
+        {
+            var dataDirectory = Path.GetFullPath(options.DataDirectory);
+            embeddedKeys = builder.Services.AddBackboneIdentity(options.Identity, dataDirectory, options.Issuer);
+            builder.Services.AddSingleton<ICitizenRegistrar, GrainCitizenRegistrar>();
+        }
+
+        builder.Services.AddBackboneTokenValidation(options.Identity, options.Issuer, embeddedKeys);
+    }
+
     private static void AddBackboneGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<EmbeddedStorageHealthCheck>(); // one instance, so its reused answer is shared
         builder.Services.AddGrpcHealthChecks().AddCheck<EmbeddedStorageHealthCheck>("storage");
     }
 
-    private static void MapBackboneEndpoints(this WebApplication app)
+    private static void MapBackboneEndpoints(this WebApplication app, BackboneOptions options)
     {
+        if (options.Identity.Mode == IdentityModes.Embedded)
+        {
+            app.MapBackboneIdentity();
+        }
+
         app.MapGrpcService<CitizenService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

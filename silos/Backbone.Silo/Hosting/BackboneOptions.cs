@@ -1,4 +1,5 @@
 using System.Net;
+using Backbone.Identity.Hosting;
 
 namespace Backbone.Silo.Hosting;
 
@@ -23,12 +24,15 @@ public sealed class BackboneOptions
 
     public PrivacyOptions Privacy { get; set; } = new();
 
+    /// <summary>The OpenID Connect provider: embedded on the web port, or a separate host this backbone trusts.</summary>
+    public IdentitySettings Identity { get; set; } = new();
+
     public sealed class PortOptions
     {
         /// <summary>gRPC over HTTP/2 cleartext.</summary>
         public int Grpc { get; set; } = 5100;
 
-        /// <summary>HTTP/1.1: health probes now; gateway, identity and pages later.</summary>
+        /// <summary>HTTP/1.1: health probes, the embedded identity provider and its pages; the gateway later.</summary>
         public int Web { get; set; } = 5080;
 
         /// <summary>Orleans silo-to-silo traffic.</summary>
@@ -132,8 +136,20 @@ public sealed class BackboneOptions
             errors.Add("Backbone:Privacy:IdNumberHashKey must be base64 of at least 32 bytes");
         }
 
+        errors.AddRange(Identity.Validate());
+        if (Identity.Mode == IdentityModes.Embedded && Identity.Issuer.Length == 0
+            && IPAddress.TryParse(ListenAddress, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+        {
+            errors.Add("Backbone:Identity:Issuer must be set to the address clients reach when Backbone:ListenAddress is a wildcard");
+        }
+
         return errors;
     }
+
+    /// <summary>The issuer this backbone's tokens come from: its own web port when embedded, else the authority.</summary>
+    public Uri Issuer => Identity.Mode == IdentityModes.Embedded
+        ? IdentityHosting.IssuerFor(Identity, ListenAddress, Ports.Web)
+        : new Uri(Identity.Authority);
 
     private static bool IsStrongBase64Key(string value)
     {

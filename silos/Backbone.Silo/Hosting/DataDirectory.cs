@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Backbone.Grains.Privacy;
+using Backbone.Identity.Keys;
 
 namespace Backbone.Silo.Hosting;
 
@@ -9,8 +10,6 @@ namespace Backbone.Silo.Hosting;
 /// </summary>
 public sealed class DataDirectory : IDisposable
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyDirectory = OwnerOnly | UnixFileMode.UserExecute;
     private readonly FileStream _lock;
 
     private DataDirectory(string path, FileStream lockFile)
@@ -26,7 +25,7 @@ public sealed class DataDirectory : IDisposable
     public static DataDirectory Open(string path)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        CreateOwnerOnlyDirectory(fullPath); // the store holds full resident ID numbers
+        KeyFile.CreateOwnerOnlyDirectory(fullPath); // the store holds full resident ID numbers
         var lockPath = System.IO.Path.Combine(fullPath, "backbone.lock");
         try
         {
@@ -41,42 +40,8 @@ public sealed class DataDirectory : IDisposable
     }
 
     /// <summary>Reads a secret key file, creating it (owner read/write only) with random bytes at first use.</summary>
-    public byte[] LoadOrCreateKey(string name)
-    {
-        var keys = System.IO.Path.Combine(Path, "keys");
-        CreateOwnerOnlyDirectory(keys);
-        var file = System.IO.Path.Combine(keys, name);
-        if (!File.Exists(file))
-        {
-            var temp = file + ".new";
-            var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
-            if (!OperatingSystem.IsWindows())
-            {
-                create.UnixCreateMode = OwnerOnly;
-            }
-
-            using (var stream = new FileStream(temp, create))
-            {
-                stream.Write(RandomNumberGenerator.GetBytes(KeyedHasher.KeyBytes));
-            }
-
-            File.Move(temp, file);
-        }
-
-        return File.ReadAllBytes(file);
-    }
-
-    private static void CreateOwnerOnlyDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, OwnerOnlyDirectory);
-        }
-    }
+    public byte[] LoadOrCreateKey(string name) =>
+        KeyFile.LoadOrCreate(System.IO.Path.Combine(Path, "keys", name), () => RandomNumberGenerator.GetBytes(KeyedHasher.KeyBytes));
 
     public void Dispose() => _lock.Dispose();
 }

@@ -1,3 +1,4 @@
+using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Citizens;
 
 namespace Backbone.Tests.Citizens;

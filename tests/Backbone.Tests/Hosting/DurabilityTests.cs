@@ -57,7 +57,8 @@ public sealed class DurabilityTests
         {
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
             await WaitUntilServing(new Health.HealthClient(channel), host);
-            var citizens = new CitizenService.CitizenServiceClient(channel);
+            using var identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
+            var citizens = new CitizenService.CitizenServiceClient(channel.WithToken(await identity.PartnerTokenAsync()));
 
             // Registrations in flight when the process dies: only the answered ones are promised.
             using var stop = new CancellationTokenSource();

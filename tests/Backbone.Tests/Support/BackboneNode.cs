@@ -19,26 +19,39 @@ public sealed class BackboneNode : IAsyncDisposable
         _app = app;
         Settings = settings;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+        Identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
     }
 
     public NodeSettings Settings { get; }
 
     public GrpcChannel Channel { get; }
 
-    public CitizenService.CitizenServiceClient Citizens => new(Channel);
+    /// <summary>The embedded identity provider on the node's web port.</summary>
+    public IdentityClient Identity { get; }
+
+    /// <summary>Citizen RPCs as the seeded partner app (client credentials, all its citizen scopes).</summary>
+    public CitizenService.CitizenServiceClient Citizens { get; private set; } = null!;
+
+    /// <summary>Citizen RPCs without any token.</summary>
+    public CitizenService.CitizenServiceClient Anonymous => new(Channel);
 
     public Health.HealthClient Health => new(Channel);
+
+    public CitizenService.CitizenServiceClient CitizensAs(string accessToken) => new(Channel.WithToken(accessToken));
 
     public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null)
     {
         settings ??= NodeSettings.Fresh();
         var app = BackboneHost.Create(settings.ToArgs());
         await app.StartAsync();
-        return new BackboneNode(app, settings);
+        var node = new BackboneNode(app, settings);
+        node.Citizens = node.CitizensAs(await node.Identity.PartnerTokenAsync());
+        return node;
     }
 
     public async ValueTask DisposeAsync()
     {
+        Identity.Dispose();
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
@@ -48,6 +61,9 @@ public sealed class BackboneNode : IAsyncDisposable
 /// <summary>Ports and data directory of one node; a restarted node reuses the same settings.</summary>
 public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPort, int SiloPort, int GatewayPort)
 {
+    /// <summary>A fixed issuer (as behind a proxy), so tokens outlive a move to other ports; empty: the web port's address.</summary>
+    public string Issuer { get; init; } = string.Empty;
+
     public static NodeSettings Fresh()
     {
         var ports = FreePorts.Take(4);
@@ -71,6 +87,8 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         $"--Backbone:Ports:OrleansGateway={GatewayPort}",
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:Orleans=Error",
+        $"--Backbone:Identity:Issuer={Issuer}",
+        .. TestIdentity.Args(),
     ];
 }
 

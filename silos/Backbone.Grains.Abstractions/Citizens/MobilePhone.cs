@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Backbone.Grains.Citizens;
+namespace Backbone.Grains.Abstractions.Citizens;
 
 /// <summary>A mainland China mobile number, kept as its 11 digits.</summary>
 public static partial class MobilePhone

@@ -1,0 +1,94 @@
+using Backbone.V1;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Backbone.Client;
+
+public static class BackboneClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the backbone's typed gRPC clients (inject <see cref="CitizenService.CitizenServiceClient"/>).
+    /// Every call carries a bearer token (client credentials, or the citizen's token in delegated mode),
+    /// gets <see cref="BackboneClientOptions.DefaultDeadline"/> when it sets no deadline, and calls that are
+    /// safe to repeat are retried on UNAVAILABLE with backoff.
+    /// </summary>
+    public static IServiceCollection AddBackboneClient(this IServiceCollection services, Action<BackboneClientOptions> configure)
+    {
+        services.AddOptions<BackboneClientOptions>().Configure(configure).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(ClientCredentialsTokenSource.HttpClientName);
+        services.TryAddSingleton<ClientCredentialsTokenSource>();
+
+        services.AddGrpcClient<CitizenService.CitizenServiceClient>(ConfigureClient)
+            .ConfigureChannel(ConfigureChannel)
+            .AddInterceptor(sp => new DefaultDeadlineInterceptor(sp.GetRequiredService<IOptions<BackboneClientOptions>>().Value.DefaultDeadline))
+            .AddCallCredentials(AddTokenAsync);
+        return services;
+    }
+
+    private static void ConfigureClient(IServiceProvider services, Grpc.Net.ClientFactory.GrpcClientFactoryOptions client) =>
+        client.Address = services.GetRequiredService<IOptions<BackboneClientOptions>>().Value.Address;
+
+    private static void ConfigureChannel(IServiceProvider services, Grpc.Net.Client.GrpcChannelOptions channel)
+    {
+        var options = services.GetRequiredService<IOptions<BackboneClientOptions>>().Value;
+        // Tokens over cleartext only to loopback (tests, a sidecar); anything else must use TLS.
+        channel.UnsafeUseInsecureChannelCallCredentials = options.Address!.IsLoopback;
+        channel.ServiceConfig = new ServiceConfig
+        {
+            MethodConfigs =
+            {
+                new MethodConfig
+                {
+                    // Registration is idempotent by request_id, reads are safe, updates set values (no increments).
+                    Names = { new MethodName { Service = CitizenService.Descriptor.FullName } },
+                    RetryPolicy = new RetryPolicy
+                    {
+                        MaxAttempts = options.MaxAttempts,
+                        InitialBackoff = TimeSpan.FromMilliseconds(200),
+                        MaxBackoff = TimeSpan.FromSeconds(2),
+                        BackoffMultiplier = 2,
+                        RetryableStatusCodes = { StatusCode.Unavailable },
+                    },
+                },
+            },
+        };
+    }
+
+    private static async Task AddTokenAsync(AuthInterceptorContext context, Metadata metadata, IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<BackboneClientOptions>>().Value;
+        var token = options.AccessTokenProvider is { } provider
+            ? await provider(services, context.CancellationToken)
+            : await services.GetRequiredService<ClientCredentialsTokenSource>().GetTokenAsync(context.CancellationToken);
+        metadata.Add("Authorization", $"Bearer {token}");
+    }
+
+    /// <summary>Gives a deadline to every call that has none, so no call waits forever on a stuck server.</summary>
+    private sealed class DefaultDeadlineInterceptor(TimeSpan deadline) : Interceptor
+    {
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, WithDeadline(context));
+
+        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, WithDeadline(context));
+
+        private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
+            where TRequest : class
+            where TResponse : class =>
+            context.Options.Deadline is null
+                ? new(context.Method, context.Host, context.Options.WithDeadline(DateTime.UtcNow + deadline))
+                : context;
+    }
+}

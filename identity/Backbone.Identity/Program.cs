@@ -1,0 +1,3 @@
+using Backbone.Identity.Hosting;
+
+await IdentityHost.Create(args).RunAsync();

@@ -1,0 +1,81 @@
+namespace Backbone.Tests.Support;
+
+/// <summary>The clients and accounts every test node is seeded with (test-only secrets).</summary>
+public static class TestIdentity
+{
+    public const string Partner = "partner";
+    public const string PartnerSecret = "partner-secret-for-tests-only";
+    public const string NarrowPartner = "narrow-partner";
+    public const string NarrowPartnerSecret = "narrow-partner-secret-for-tests";
+    public const string MiniProgram = "miniprogram";
+    public const string SecondApp = "second-app";
+    public const string StaffConsole = "staff-console";
+
+    /// <summary>Nothing listens here: tests read the redirect (or intercept it in the browser) instead of following it.</summary>
+    public const string MiniProgramRedirect = "http://127.0.0.1:9/miniprogram/callback";
+    public const string SecondAppRedirect = "http://127.0.0.1:9/second-app/callback";
+    public const string StaffConsoleRedirect = "http://127.0.0.1:9/staff/callback";
+
+    public const string CitizenMobile = "13600000001";
+    public const string CitizenPassword = "citizen-password-1";
+    public const string CitizenUnit = "510104001001001";
+    public const string GridWorkerMobile = "13700000001";
+    public const string GridWorkerUnit = "510104001001001";
+    public const string DistrictHandlerMobile = "13700000002";
+    public const string DistrictHandlerUnit = "510104";
+    public const string StaffPassword = "staff-password-1";
+
+    public static IEnumerable<string> Args()
+    {
+        var clients = new[]
+        {
+            Client(0, Partner, secret: PartnerSecret, scopes: ["citizen.profile", "citizen.register", "citizen.update"]),
+            Client(1, NarrowPartner, secret: NarrowPartnerSecret, scopes: ["circle.read"]),
+            Client(2, MiniProgram, redirect: MiniProgramRedirect, scopes: ["citizen.profile", "citizen.update", "cases.submit"]),
+            Client(3, SecondApp, redirect: SecondAppRedirect, scopes: ["citizen.profile", "circle.read"]),
+            Client(4, StaffConsole, redirect: StaffConsoleRedirect, scopes: ["citizen.profile", "citizen.update", "citizen.register"], consent: "implicit"),
+        };
+        const string Identity = "--Backbone:Identity";
+        return clients.SelectMany(c => c).Concat(
+        [
+            $"{Identity}:Citizens:0:Mobile={CitizenMobile}",
+            $"{Identity}:Citizens:0:Password={CitizenPassword}",
+            $"{Identity}:Citizens:0:Name=测试市民",
+            $"{Identity}:Citizens:0:IdNumber=510104199003071237",
+            $"{Identity}:Citizens:0:Address=成都市锦江区春熙路1号",
+            $"{Identity}:Citizens:0:GridUnitCode={CitizenUnit}",
+            $"{Identity}:Staff:0:Mobile={GridWorkerMobile}",
+            $"{Identity}:Staff:0:Password={StaffPassword}",
+            $"{Identity}:Staff:0:Name=网格员",
+            $"{Identity}:Staff:0:Role=grid_worker",
+            $"{Identity}:Staff:0:Unit={GridWorkerUnit}",
+            $"{Identity}:Staff:1:Mobile={DistrictHandlerMobile}",
+            $"{Identity}:Staff:1:Password={StaffPassword}",
+            $"{Identity}:Staff:1:Name=District Handler",
+            $"{Identity}:Staff:1:Role=district_handler",
+            $"{Identity}:Staff:1:Unit={DistrictHandlerUnit}",
+        ]);
+    }
+
+    private static IEnumerable<string> Client(int index, string id, string[] scopes, string? secret = null, string? redirect = null, string consent = "explicit")
+    {
+        var key = $"--Backbone:Identity:Clients:{index}";
+        yield return $"{key}:ClientId={id}";
+        yield return $"{key}:Consent={consent}";
+        if (secret is not null)
+        {
+            yield return $"{key}:Secret={secret}";
+        }
+
+        if (redirect is not null)
+        {
+            yield return $"{key}:RedirectUris:0={redirect}";
+            yield return $"{key}:PostLogoutRedirectUris:0={redirect.Replace("/callback", "/signed-out", StringComparison.Ordinal)}";
+        }
+
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            yield return $"{key}:Scopes:{i}={scopes[i]}";
+        }
+    }
+}
