@@ -32,6 +32,10 @@ public sealed class AccountService(
     public Task<Account?> FindAsync(string accountId, CancellationToken cancellationToken) =>
         db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
 
+    /// <summary>The account a token's <c>sub</c> names: a citizen by citizen id, staff by account id.</summary>
+    public Task<Account?> FindBySubjectAsync(string subject, CancellationToken cancellationToken) =>
+        db.Accounts.SingleOrDefaultAsync(a => a.CitizenId == subject || (a.CitizenId == null && a.Id == subject), cancellationToken);
+
     public async Task<SignInResult> SignInAsync(string? mobileInput, string? password, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();

@@ -46,12 +46,6 @@ public static class ConnectEndpoints
         HttpContext http, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations,
         AccountService accounts, IAntiforgery antiforgery)
     {
-        if (http.GetOpenIddictServerResponse() is { } refused)
-        {
-            // Errors OpenIddict may not send back to the app (an unknown client or redirect_uri) end here, on a page.
-            return ErrorPage(http, refused.Error, refused.ErrorDescription);
-        }
-
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var session = await http.AuthenticateAsync(IdentityCookie.Scheme);
         var account = session.Succeeded && session.Principal.FindFirst(IdentityCookie.AccountIdClaim)?.Value is { } accountId
@@ -140,9 +134,8 @@ public static class ConnectEndpoints
             // The code or refresh token was already checked by OpenIddict (signature, expiry, reuse, PKCE).
             var redeemed = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             var subject = redeemed.Principal?.GetClaim(Claims.Subject);
-            var accountId = redeemed.Principal?.GetClaim(IdentityCookie.AccountIdClaim);
-            var account = accountId is null ? null : await accounts.FindAsync(accountId, http.RequestAborted);
-            if (account is null || account.Subject != subject)
+            var account = subject is null ? null : await accounts.FindBySubjectAsync(subject, http.RequestAborted);
+            if (account is null)
             {
                 return Refuse(Errors.InvalidGrant, "The account behind this grant no longer exists.");
             }
@@ -158,8 +151,8 @@ public static class ConnectEndpoints
     private static async Task<IResult> UserInfoAsync(HttpContext http, AccountService accounts)
     {
         var token = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var accountId = token.Principal?.GetClaim(IdentityCookie.AccountIdClaim);
-        var account = accountId is null ? null : await accounts.FindAsync(accountId, http.RequestAborted);
+        var subject = token.Principal?.GetClaim(Claims.Subject);
+        var account = subject is null ? null : await accounts.FindBySubjectAsync(subject, http.RequestAborted);
         if (account is null)
         {
             return Results.Challenge(
@@ -207,7 +200,6 @@ public static class ConnectEndpoints
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, account.Subject);
-        identity.SetClaim(IdentityCookie.AccountIdClaim, account.Id);
         identity.SetClaim(Claims.Name, account.Name);
         identity.SetClaim(BackboneClaims.Kind, account.Kind);
         identity.SetClaim(Claims.Role, account.Role);
@@ -216,8 +208,6 @@ public static class ConnectEndpoints
         identity.SetResources(BackboneClaims.Audience);
         identity.SetDestinations(claim => claim.Type switch
         {
-            // The account id only goes into the (encrypted) codes and refresh tokens OpenIddict keeps for itself.
-            IdentityCookie.AccountIdClaim => [],
             Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.AccessToken, Destinations.IdentityToken],
             Claims.Name => [Destinations.AccessToken],
             _ => [Destinations.AccessToken, Destinations.IdentityToken],
@@ -233,7 +223,8 @@ public static class ConnectEndpoints
         }),
         [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
-    private static IResult ErrorPage(HttpContext http, string? error, string? description)
+    /// <summary>A sign-in request the provider refuses without sending the browser back to the app.</summary>
+    public static IResult ErrorPage(HttpContext http, string? error, string? description)
     {
         var language = PageLanguages.Of(http.Request);
         return Html.Page(language, language.Pick("无法登录", "Cannot sign in"),

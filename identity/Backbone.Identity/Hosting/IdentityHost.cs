@@ -43,6 +43,7 @@ public static class IdentityHost
         }
 
         var app = builder.Build();
+        app.UseBackboneIdentityErrorPages();
         app.UseAuthentication();
         app.MapBackboneIdentity();
         app.MapGet("/healthz", () => Results.Text("Healthy"));

@@ -2,6 +2,7 @@ using Backbone.Identity.Accounts;
 using Backbone.Identity.Endpoints;
 using Backbone.Identity.Keys;
 using Backbone.Identity.Seeding;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -96,13 +97,24 @@ public static class IdentityHosting
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
-                    .EnableErrorPassthrough()
+                    .EnableStatusCodePagesIntegration()
                     // Loopback HTTP here; in production TLS ends at the proxy in front (set Issuer to its https URL).
                     .DisableTransportSecurityRequirement();
             });
 
         return keys;
     }
+
+    /// <summary>
+    /// Renders, as a page, the errors OpenIddict must not send back to an app (an unknown client or an
+    /// unregistered redirect_uri). Call before UseAuthentication.
+    /// </summary>
+    public static void UseBackboneIdentityErrorPages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(context =>
+            context.HttpContext.Request.Path.StartsWithSegments(ConnectEndpoints.AuthorizePath, StringComparison.OrdinalIgnoreCase)
+            && context.HttpContext.GetOpenIddictServerResponse() is { } response
+            ? ConnectEndpoints.ErrorPage(context.HttpContext, response.Error, response.ErrorDescription).ExecuteAsync(context.HttpContext)
+            : Task.CompletedTask);
 
     /// <summary>Maps the provider's pages and endpoints; call after UseAuthentication.</summary>
     public static void MapBackboneIdentity(this IEndpointRouteBuilder endpoints)

@@ -26,6 +26,11 @@ public static class BackboneHost
         builder.AddBackboneGrpc();
 
         var app = builder.Build();
+        if (options.Identity.Mode == IdentityModes.Embedded)
+        {
+            app.UseBackboneIdentityErrorPages();
+        }
+
         app.UseAuthentication();
         app.MapBackboneEndpoints(options);
         return app;

@@ -19,8 +19,10 @@ public sealed class BackboneNode : IAsyncDisposable
         _app = app;
         Settings = settings;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
-        Identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
+        Identity = new IdentityClient(new Uri(settings.Authority.Length > 0 ? settings.Authority : $"http://127.0.0.1:{settings.WebPort}/"));
     }
+
+    public IServiceProvider Services => _app.Services;
 
     public NodeSettings Settings { get; }
 
@@ -64,6 +66,9 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
     /// <summary>A fixed issuer (as behind a proxy), so tokens outlive a move to other ports; empty: the web port's address.</summary>
     public string Issuer { get; init; } = string.Empty;
 
+    /// <summary>A separate identity host to trust (External mode); empty: the embedded provider.</summary>
+    public string Authority { get; init; } = string.Empty;
+
     public static NodeSettings Fresh()
     {
         var ports = FreePorts.Take(4);
@@ -88,7 +93,9 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:Orleans=Error",
         $"--Backbone:Identity:Issuer={Issuer}",
-        .. TestIdentity.Args(),
+        .. Authority.Length > 0
+            ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
+            : TestIdentity.Args(),
     ];
 }
 

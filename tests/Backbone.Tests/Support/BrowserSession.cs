@@ -64,6 +64,20 @@ public sealed partial class BrowserSession(Uri provider) : IDisposable
         return new AppRedirect(page.Redirect ?? throw new InvalidOperationException("The flow never returned to the app."), sawLogin, sawConsent);
     }
 
+    /// <summary>Fills in the sign-up page; a successful sign-up leaves this session signed in.</summary>
+    public async Task<Page> SignUpAsync(NewAccount account)
+    {
+        var form = await GetAsync("/account/signup");
+        return await SubmitAsync(form, new()
+        {
+            ["phone"] = account.Mobile,
+            ["password"] = account.Password,
+            ["name"] = account.Name,
+            ["id_number"] = account.IdNumber,
+            ["address"] = account.Address,
+        });
+    }
+
     public async Task<Page> GetAsync(string url) => await FollowAsync(await _http.GetAsync(url));
 
     /// <summary>Posts the page's first form: its hidden fields plus <paramref name="fields"/>.</summary>
@@ -115,3 +129,10 @@ public sealed partial class BrowserSession(Uri provider) : IDisposable
 
 /// <summary>A page the provider rendered, or (when <see cref="Redirect"/> is set) the redirect that left it.</summary>
 public sealed record Page(HttpStatusCode Status, string Html, Uri? Redirect);
+
+/// <summary>A person who has not signed up yet.</summary>
+public sealed record NewAccount(string Mobile, string Password, string Name, string IdNumber, string Address)
+{
+    public static NewAccount Fresh(string name = "王小明") =>
+        new(TestData.Phone(), "pass-" + Guid.NewGuid().ToString("N")[..12], name, TestData.IdNumber(), "成都市青羊区少城路1号");
+}
