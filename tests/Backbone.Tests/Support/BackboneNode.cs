@@ -41,13 +41,18 @@ public sealed class BackboneNode : IAsyncDisposable
 
     public CitizenService.CitizenServiceClient CitizensAs(string accessToken) => new(Channel.WithToken(accessToken));
 
-    public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null)
+    /// <param name="fetchPartnerToken">False when the identity provider is not up yet (a stand-alone one started later).</param>
+    public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null, bool fetchPartnerToken = true)
     {
         settings ??= NodeSettings.Fresh();
         var app = BackboneHost.Create(settings.ToArgs());
         await app.StartAsync();
         var node = new BackboneNode(app, settings);
-        node.Citizens = node.CitizensAs(await node.Identity.PartnerTokenAsync());
+        if (fetchPartnerToken)
+        {
+            node.Citizens = node.CitizensAs(await node.Identity.PartnerTokenAsync());
+        }
+
         return node;
     }
 
