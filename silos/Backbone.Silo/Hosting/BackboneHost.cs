@@ -28,10 +28,19 @@ public static class BackboneHost
         var app = builder.Build();
         if (options.Identity.Mode == IdentityModes.Embedded)
         {
-            app.UseBackboneIdentityErrorPages();
+            // The provider's pages and cookies live on the web port; gRPC calls check their bearer
+            // token in CallerAuthorizationInterceptor and skip this middleware.
+            app.UseWhen(http => http.Connection.LocalPort == options.Ports.Web, web =>
+            {
+                web.UseBackboneIdentityErrorPages();
+                web.UseAuthentication();
+            });
         }
 
-        app.UseAuthentication();
+        // WebApplication adds UseAuthentication to the whole pipeline unless told it is placed; left
+        // there, OpenIddict's request handler would run on every gRPC call (it cost ~40% of Health/Check).
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+
         app.MapBackboneEndpoints(options);
         return app;
     }
@@ -84,6 +93,10 @@ public static class BackboneHost
 
     private static void AddBackboneGrpc(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<ValidatedTokens>();
+        // Singletons: otherwise gRPC builds each interceptor anew for every call.
+        builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
+        builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();

@@ -11,7 +11,7 @@ namespace Backbone.Silo.Security;
 /// must need a scope the token has, from a kind of caller its row allows. No token or a bad one gives
 /// UNAUTHENTICATED; a good token without the right gives PERMISSION_DENIED.
 /// </summary>
-public sealed class CallerAuthorizationInterceptor : Interceptor
+public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -43,7 +43,7 @@ public sealed class CallerAuthorizationInterceptor : Interceptor
         await continuation(requestStream, responseStream, context);
     }
 
-    private static async Task AuthorizeAsync(ServerCallContext context)
+    private async Task AuthorizeAsync(ServerCallContext context)
     {
         if (!RpcPermissions.ByMethod.TryGetValue(context.Method, out var permission))
         {
@@ -53,6 +53,29 @@ public sealed class CallerAuthorizationInterceptor : Interceptor
         if (permission.IsPublic)
         {
             return;
+        }
+
+        var caller = await AuthenticateAsync(context);
+        if (!permission.Callers.Contains(caller.Kind))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"{context.Method} is not open to {(caller.Kind.Length > 0 ? caller.Kind : "unknown")} tokens."));
+        }
+
+        if (!caller.Scopes.Contains(permission.Scope!))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the scope {permission.Scope}, which this token lacks."));
+        }
+
+        context.SetCaller(caller);
+    }
+
+    private async Task<Caller> AuthenticateAsync(ServerCallContext context)
+    {
+        var authorization = context.RequestHeaders.GetValue("authorization");
+        if (authorization is not null && validated.TryGet(authorization, out var known))
+        {
+            return known!;
         }
 
         var result = await context.GetHttpContext().AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
@@ -67,17 +90,11 @@ public sealed class CallerAuthorizationInterceptor : Interceptor
         }
 
         var caller = Caller.FromPrincipal(result.Principal);
-        if (!permission.Callers.Contains(caller.Kind))
+        if (authorization is not null && result.Properties?.ExpiresUtc is { } expires)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"{context.Method} is not open to {(caller.Kind.Length > 0 ? caller.Kind : "unknown")} tokens."));
+            validated.Add(authorization, caller, expires);
         }
 
-        if (!caller.Scopes.Contains(permission.Scope!))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the scope {permission.Scope}, which this token lacks."));
-        }
-
-        context.SetCaller(caller);
+        return caller;
     }
 }
