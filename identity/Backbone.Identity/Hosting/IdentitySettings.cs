@@ -190,18 +190,19 @@ public sealed class IdentitySettings
             }
         }
 
-        var mobiles = Citizens.Select(c => c.Mobile).Concat(Staff.Select(s => s.Mobile)).ToList();
-        foreach (var (mobile, index) in mobiles.Select((m, i) => (m, i)))
+        var accounts = Citizens.Select((c, i) => (Key: $"{Section}:Citizens:{i}", c.Mobile, c.Password))
+            .Concat(Staff.Select((s, i) => (Key: $"{Section}:Staff:{i}", s.Mobile, s.Password)));
+        foreach (var (key, mobile, password) in accounts)
         {
             if (!Grains.Abstractions.Citizens.MobilePhone.TryNormalize(mobile, out _, out var error))
             {
-                errors.Add($"{Section} account {index} Mobile {error}");
+                errors.Add($"{key}:Mobile {error}");
             }
-        }
 
-        if (Citizens.Concat<object>(Staff).Any(a => a is CitizenSeed { Password.Length: < 8 } or StaffSeed { Password.Length: < 8 }))
-        {
-            errors.Add($"{Section}: every seeded account needs a Password of at least 8 characters");
+            if (Accounts.AccountService.PasswordProblem(password) is { } problem)
+            {
+                errors.Add($"{key}:Password {problem}");
+            }
         }
 
         return errors;

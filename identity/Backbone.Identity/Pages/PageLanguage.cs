@@ -9,15 +9,13 @@ public enum PageLanguage
 
 public static class PageLanguages
 {
-    /// <summary><c>?lang=en|zh</c> first, then OpenID Connect's <c>ui_locales</c>, then the browser's <c>Accept-Language</c>.</summary>
+    /// <summary>
+    /// <c>?lang=en|zh</c> first (the authorization endpoint passes an app's <c>ui_locales</c> on that way),
+    /// then OpenID Connect's <c>ui_locales</c>, then the browser's <c>Accept-Language</c>.
+    /// </summary>
     public static PageLanguage Of(HttpRequest request)
     {
         var asked = request.Query["lang"].ToString();
-        if (asked.Length == 0 && request.Query.TryGetValue("returnUrl", out var returnUrl) && returnUrl.ToString().Contains("ui_locales=en", StringComparison.Ordinal))
-        {
-            asked = "en";
-        }
-
         if (asked.Length == 0)
         {
             asked = request.Query["ui_locales"].ToString();

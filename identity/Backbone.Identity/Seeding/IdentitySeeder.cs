@@ -1,4 +1,5 @@
 using Backbone.Grains.Abstractions.Citizens;
+using Backbone.Grains.Abstractions.Errors;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -56,8 +57,16 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
         {
             await Task.Delay(TimeSpan.FromSeconds(10), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await using var scope = services.CreateAsyncScope();
-            if (stopping.IsCancellationRequested || await TrySeedCitizensAsync(scope.ServiceProvider, stopping))
+            try
             {
+                if (stopping.IsCancellationRequested || await TrySeedCitizensAsync(scope.ServiceProvider, stopping))
+                {
+                    return;
+                }
+            }
+            catch (SeedRefusedException e)
+            {
+                logger.LogError(e, "Seeding the demo citizens stopped");
                 return;
             }
         }
@@ -69,13 +78,24 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
         var accounts = scoped.GetRequiredService<AccountService>();
         try
         {
-            foreach (var seed in settings.Citizens)
+            foreach (var (seed, index) in settings.Citizens.Select((c, i) => (c, i)))
             {
                 MobilePhone.TryNormalize(seed.Mobile, out var mobile, out _);
-                var citizen = await registrar.RegisterAsync(
-                    "seed-" + mobile,
-                    new CitizenRegistration(seed.Name, seed.IdNumber, mobile, seed.Address, seed.GridUnitCode),
-                    cancellationToken);
+                RegisteredCitizen citizen;
+                try
+                {
+                    citizen = await registrar.RegisterAsync(
+                        "seed-" + mobile,
+                        new CitizenRegistration(seed.Name, seed.IdNumber, mobile, seed.Address, seed.GridUnitCode),
+                        cancellationToken);
+                }
+                catch (DomainException refused)
+                {
+                    // A seed the register refuses is a configuration error, not something to retry.
+                    throw new SeedRefusedException(
+                        $"Invalid configuration: {IdentitySettings.Section}:Citizens:{index} was refused: {refused.Message}", refused);
+                }
+
                 await accounts.SeedAsync(
                     new Account { Kind = CallerKinds.Citizen, Mobile = mobile, Name = citizen.Name, CitizenId = citizen.CitizenId },
                     seed.Password, cancellationToken);
@@ -83,7 +103,7 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
 
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or SeedRefusedException))
         {
             logger.LogWarning(e, "Seeding the demo citizens failed; retrying in 10 seconds");
             return false;
@@ -152,4 +172,7 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         }
     }
+
+    /// <summary>The register refused a configured citizen: fix the configuration, retrying will not help.</summary>
+    private sealed class SeedRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);
 }

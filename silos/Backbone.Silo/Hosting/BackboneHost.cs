@@ -84,11 +84,11 @@ public static class BackboneHost
         if (options.Identity.Mode == IdentityModes.Embedded)
         {
             var dataDirectory = Path.GetFullPath(options.DataDirectory);
-            embeddedKeys = builder.Services.AddBackboneIdentity(options.Identity, dataDirectory, options.Issuer);
+            embeddedKeys = builder.Services.AddBackboneIdentity(options.Identity, dataDirectory, options.TrustedIssuer);
             builder.Services.AddSingleton<ICitizenRegistrar, GrainCitizenRegistrar>();
         }
 
-        builder.Services.AddBackboneTokenValidation(options.Identity, options.Issuer, embeddedKeys);
+        builder.Services.AddBackboneTokenValidation(options.Identity, options.TrustedIssuer, embeddedKeys);
     }
 
     private static void AddBackboneGrpc(this WebApplicationBuilder builder)

@@ -147,7 +147,7 @@ public sealed class BackboneOptions
     }
 
     /// <summary>The issuer this backbone's tokens come from: its own web port when embedded, else the authority.</summary>
-    public Uri Issuer => Identity.Mode == IdentityModes.Embedded
+    public Uri TrustedIssuer => Identity.Mode == IdentityModes.Embedded
         ? IdentityHosting.IssuerFor(Identity, ListenAddress, Ports.Web)
         : new Uri(Identity.Authority);
 

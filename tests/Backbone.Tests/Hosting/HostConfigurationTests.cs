@@ -12,6 +12,13 @@ public sealed class HostConfigurationTests
     [InlineData("--Backbone:Cluster:Provider=Zookeeper", "Backbone:Cluster:Provider")]
     [InlineData("--Backbone:Privacy:IdNumberHashKey=c2hvcnQ=", "Backbone:Privacy:IdNumberHashKey")]
     [InlineData("--Backbone:Portz:Grpc=5100", "Portz")]
+    [InlineData("--Backbone:Identity:Mode=Federated", "Backbone:Identity:Mode")]
+    [InlineData("--Backbone:Identity:Mode=External", "Backbone:Identity:Authority")]
+    [InlineData("--Backbone:Identity:Staff:0:Role=mayor", "Backbone:Identity:Staff:0:Role")]
+    [InlineData("--Backbone:Identity:Staff:1:Unit=51010", "Backbone:Identity:Staff:1:Unit")]
+    [InlineData("--Backbone:Identity:Citizens:0:Password=short", "Backbone:Identity:Citizens:0:Password")]
+    [InlineData("--Backbone:Identity:Clients:0:Scopes:0=everything", "Backbone:Identity:Clients:0:Scopes")]
+    [InlineData("--Backbone:ListenAddress=0.0.0.0", "Backbone:Identity:Issuer")]
     public void A_bad_setting_stops_the_host_with_its_key_named(string setting, string key)
     {
         var args = NodeSettings.Fresh().ToArgs().Append(setting).ToArray();
@@ -19,6 +26,18 @@ public sealed class HostConfigurationTests
         var error = Assert.Throws<InvalidOperationException>(() => BackboneHost.Create(args));
 
         Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public async Task A_seeded_citizen_the_register_refuses_stops_the_host_with_its_key_named()
+    {
+        var args = NodeSettings.Fresh().ToArgs().Append("--Backbone:Identity:Citizens:0:IdNumber=510104199003071238").ToArray();
+        await using var app = BackboneHost.Create(args);
+
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => app.StartAsync());
+
+        Assert.Contains("Backbone:Identity:Citizens:0", error.Message);
+        Assert.Contains("id_number", error.Message);
     }
 
     [Fact]
