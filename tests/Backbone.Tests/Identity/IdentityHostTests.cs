@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Backbone.Identity.Hosting;
+using Backbone.Silo.Hosting;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +35,42 @@ public sealed class IdentityHostTests
 
         Assert.Equal("测试市民", read.Name);
         Assert.Equal(citizenId, me.CitizenId);
+    }
+
+    [Fact]
+    public async Task Configured_certificates_sign_and_encrypt_instead_of_generated_keys()
+    {
+        var settings = NodeSettings.Fresh();
+        Directory.CreateDirectory(settings.DataDirectory);
+        var signing = WriteCertificate(settings.DataDirectory, "signing.pfx", X509KeyUsageFlags.DigitalSignature);
+        var encryption = WriteCertificate(settings.DataDirectory, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment);
+        var app = BackboneHost.Create(
+        [
+            .. settings.ToArgs(),
+            $"--Backbone:Identity:SigningCertificate:Path={signing.Path}",
+            "--Backbone:Identity:SigningCertificate:Password=test-pfx-password",
+            $"--Backbone:Identity:EncryptionCertificate:Path={encryption.Path}",
+            "--Backbone:Identity:EncryptionCertificate:Password=test-pfx-password",
+        ]);
+        await app.StartAsync();
+        try
+        {
+            using var identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
+            var citizens = new CitizenService.CitizenServiceClient(channel.WithToken(await identity.PartnerTokenAsync()));
+
+            var registered = await citizens.RegisterCitizenAsync(TestData.Registration());
+            var key = Assert.Single((await identity.DiscoverAsync()).KeySet!.Keys);
+
+            Assert.Equal(signing.Thumbprint, key.X5t);
+            Assert.False(File.Exists(Path.Combine(settings.DataDirectory, "keys", "identity-signing.pem")));
+            Assert.Equal(registered.Name, (await citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId })).Name);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -76,5 +115,17 @@ public sealed class IdentityHostTests
             await identity.StopAsync();
             await identity.DisposeAsync();
         }
+    }
+
+    /// <summary>A self-signed RSA certificate as a password-protected PKCS#12 file; gives its path and base64url SHA-1 thumbprint.</summary>
+    private static (string Path, string Thumbprint) WriteCertificate(string directory, string name, X509KeyUsageFlags usage)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Backbone test identity", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var path = System.IO.Path.Combine(directory, name);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, "test-pfx-password"));
+        return (path, Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(certificate.GetCertHash()));
     }
 }
