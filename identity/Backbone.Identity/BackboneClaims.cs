@@ -9,6 +9,7 @@ public static class BackboneScopes
     public const string CasesSubmit = "cases.submit";
     public const string CasesHandle = "cases.handle";
     public const string EnterpriseManage = "enterprise.manage";
+    public const string GridRead = "grid.read";
     public const string GridManage = "grid.manage";
     public const string CircleRead = "circle.read";
     public const string CircleManage = "circle.manage";
@@ -23,6 +24,7 @@ public static class BackboneScopes
             [CasesSubmit] = ("以您的名义提交诉求和办事申请", "Submit appeals and applications on your behalf"),
             [CasesHandle] = ("办理派发的案件", "Handle dispatched cases"),
             [EnterpriseManage] = ("管理企业事项", "Manage enterprise matters"),
+            [GridRead] = ("查询网格和所属社区", "Look up grid units and your community"),
             [GridManage] = ("管理网格", "Manage grid units"),
             [CircleRead] = ("查询15分钟社区生活圈", "Find 15-minute community service circles"),
             [CircleManage] = ("维护社区生活圈设施", "Maintain community service circle facilities"),

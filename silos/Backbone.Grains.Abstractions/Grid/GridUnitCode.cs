@@ -14,6 +14,12 @@ public static class GridUnitCode
     public static bool IsValid(string? code) =>
         code is not null && LevelLengths.Contains(code.Length) && code.All(char.IsAsciiDigit);
 
+    /// <summary>The level of a valid code.</summary>
+    public static UnitLevel LevelOf(string code) => (UnitLevel)(LevelLengths.ToList().IndexOf(code.Length) + 1);
+
+    /// <summary>The parent's code of a valid code; empty for the city.</summary>
+    public static string ParentOf(string code) => IsCity(code) ? string.Empty : code[..LevelLengths[(int)LevelOf(code) - 2]];
+
     /// <summary>The city level: the root of every subtree.</summary>
     public static bool IsCity(string code) => code.Length == LevelLengths[0];
 

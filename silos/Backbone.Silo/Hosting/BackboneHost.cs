@@ -1,9 +1,11 @@
+using Backbone.Grains.Grid;
 using Backbone.Grains.Privacy;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Hosting;
 using Backbone.Identity.Keys;
 using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
+using Backbone.Silo.Grid;
 using Backbone.Silo.Security;
 using Backbone.Silo.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -65,6 +67,7 @@ public static class BackboneHost
         builder.Services.AddSingleton(_ => dataDirectory); // a factory, so the container releases the lock on dispose
         builder.Services.AddSingleton(new KeyedHasher(hashKey));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile)));
 
         builder.UseOrleans(silo =>
         {
@@ -115,6 +118,7 @@ public static class BackboneHost
         }
 
         app.MapGrpcService<CitizenService>();
+        app.MapGrpcService<GridService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

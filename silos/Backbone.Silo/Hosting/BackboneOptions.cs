@@ -24,6 +24,8 @@ public sealed class BackboneOptions
 
     public PrivacyOptions Privacy { get; set; } = new();
 
+    public GridSettings Grid { get; set; } = new();
+
     /// <summary>The OpenID Connect provider: embedded on the web port, or a separate host this backbone trusts.</summary>
     public IdentitySettings Identity { get; set; } = new();
 
@@ -50,6 +52,12 @@ public sealed class BackboneOptions
         public string ServiceId { get; set; } = "backbone";
 
         public string ClusterId { get; set; } = "backbone";
+    }
+
+    public sealed class GridSettings
+    {
+        /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
+        public string SeedFile { get; set; } = "grid-5101.json";
     }
 
     public sealed class PrivacyOptions
@@ -134,6 +142,11 @@ public sealed class BackboneOptions
         if (Privacy.IdNumberHashKey.Length > 0 && !IsStrongBase64Key(Privacy.IdNumberHashKey))
         {
             errors.Add("Backbone:Privacy:IdNumberHashKey must be base64 of at least 32 bytes");
+        }
+
+        if (!File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Grid.SeedFile)))
+        {
+            errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
         }
 
         errors.AddRange(Identity.Validate());

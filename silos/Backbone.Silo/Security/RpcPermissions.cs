@@ -36,7 +36,15 @@ public static class RpcPermissions
         [Citizens("RegisterCitizen")] = RpcPermission.Needs(BackboneScopes.CitizenRegister, App, Staff),
         [Citizens("GetCitizen")] = RpcPermission.Needs(BackboneScopes.CitizenProfile, Citizen, App, Staff),
         [Citizens("UpdateCitizen")] = RpcPermission.Needs(BackboneScopes.CitizenUpdate, Citizen, App, Staff),
+
+        [Grid("GetUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
+        [Grid("ListChildUnits")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
+        [Grid("LocateUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
+        // City administrators only: the service checks the role.
+        [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";
+
+    private static string Grid(string method) => $"/{V1.GridService.Descriptor.FullName}/{method}";
 }

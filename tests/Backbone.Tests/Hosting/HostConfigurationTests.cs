@@ -19,6 +19,7 @@ public sealed class HostConfigurationTests
     [InlineData("--Backbone:Identity:Citizens:0:Password=short", "Backbone:Identity:Citizens:0:Password")]
     [InlineData("--Backbone:Identity:Clients:0:Scopes:0=everything", "Backbone:Identity:Clients:0:Scopes")]
     [InlineData("--Backbone:ListenAddress=0.0.0.0", "Backbone:Identity:Issuer")]
+    [InlineData("--Backbone:Grid:SeedFile=no-such-city.json", "Backbone:Grid:SeedFile")]
     public void A_bad_setting_stops_the_host_with_its_key_named(string setting, string key)
     {
         var args = NodeSettings.Fresh().ToArgs().Append(setting).ToArray();

@@ -23,17 +23,19 @@ public static class TestIdentity
     public const string GridWorkerUnit = "510104001001001";
     public const string DistrictHandlerMobile = "13700000002";
     public const string DistrictHandlerUnit = "510104";
+    public const string CityAdminMobile = "13700000003";
     public const string StaffPassword = "staff-password-1";
 
     public static IEnumerable<string> Args()
     {
         var clients = new[]
         {
-            Client(0, Partner, secret: PartnerSecret, scopes: ["citizen.profile", "citizen.register", "citizen.update"]),
+            Client(0, Partner, secret: PartnerSecret, scopes: ["citizen.profile", "citizen.register", "citizen.update", "grid.read"]),
             Client(1, NarrowPartner, secret: NarrowPartnerSecret, scopes: ["circle.read"]),
             Client(2, MiniProgram, redirect: MiniProgramRedirect, scopes: ["citizen.profile", "citizen.update", "cases.submit"]),
             Client(3, SecondApp, redirect: SecondAppRedirect, scopes: ["citizen.profile", "circle.read"]),
-            Client(4, StaffConsole, redirect: StaffConsoleRedirect, scopes: ["citizen.profile", "citizen.update", "citizen.register"], consent: "implicit"),
+            Client(4, StaffConsole, redirect: StaffConsoleRedirect,
+                scopes: ["citizen.profile", "citizen.update", "citizen.register", "grid.read", "grid.manage"], consent: "implicit"),
         };
         const string Identity = "--Backbone:Identity";
         return clients.SelectMany(c => c).Concat(
@@ -54,6 +56,11 @@ public static class TestIdentity
             $"{Identity}:Staff:1:Name=District Handler",
             $"{Identity}:Staff:1:Role=district_handler",
             $"{Identity}:Staff:1:Unit={DistrictHandlerUnit}",
+            $"{Identity}:Staff:2:Mobile={CityAdminMobile}",
+            $"{Identity}:Staff:2:Password={StaffPassword}",
+            $"{Identity}:Staff:2:Name=市管理员",
+            $"{Identity}:Staff:2:Role=city_admin",
+            $"{Identity}:Staff:2:Unit=5101",
         ]);
     }
 
