@@ -1,8 +1,10 @@
+using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Privacy;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Hosting;
 using Backbone.Identity.Keys;
+using Backbone.Silo.Cases;
 using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Grid;
@@ -68,6 +70,8 @@ public static class BackboneHost
         builder.Services.AddSingleton(new KeyedHasher(hashKey));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile)));
+        builder.Services.AddSingleton(new CaseCategories(
+            options.Cases.Categories.Select(c => new CaseCategory(c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level)))));
 
         builder.UseOrleans(silo =>
         {
@@ -119,6 +123,7 @@ public static class BackboneHost
 
         app.MapGrpcService<CitizenService>();
         app.MapGrpcService<GridService>();
+        app.MapGrpcService<CaseService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

@@ -26,6 +26,8 @@ public sealed class BackboneOptions
 
     public GridSettings Grid { get; set; } = new();
 
+    public CaseSettings Cases { get; set; } = new();
+
     /// <summary>The OpenID Connect provider: embedded on the web port, or a separate host this backbone trusts.</summary>
     public IdentitySettings Identity { get; set; } = new();
 
@@ -58,6 +60,24 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+    }
+
+    public sealed class CaseSettings
+    {
+        /// <summary>The dispatch rule table: each appeal category and the level of unit that owns it (Grid, Community, Street, District, City).</summary>
+        public List<CategorySettings> Categories { get; set; } = [];
+    }
+
+    public sealed class CategorySettings
+    {
+        /// <summary>Short code callers send, e.g. <c>noise</c>.</summary>
+        public string Code { get; set; } = string.Empty;
+
+        /// <summary>Chinese name shown to people, e.g. 噪音扰民.</summary>
+        public string Name { get; set; } = string.Empty;
+
+        /// <summary>The level that owns it; City waits for the dispatch centre.</summary>
+        public string Level { get; set; } = string.Empty;
     }
 
     public sealed class PrivacyOptions
@@ -149,6 +169,26 @@ public sealed class BackboneOptions
             errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
         }
 
+        if (Cases.Categories.Count == 0)
+        {
+            errors.Add("Backbone:Cases:Categories must name at least one appeal category");
+        }
+
+        for (var i = 0; i < Cases.Categories.Count; i++)
+        {
+            var category = Cases.Categories[i];
+            if (category.Code.Length == 0 || !category.Code.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '.'))
+            {
+                errors.Add($"Backbone:Cases:Categories:{i}:Code must be lower-case letters, digits, '_' or '.'");
+            }
+
+            if (!Enum.TryParse<Grains.Abstractions.Grid.UnitLevel>(category.Level, ignoreCase: false, out _))
+            {
+                errors.Add($"Backbone:Cases:Categories:{i}:Level '{category.Level}' is not one of: Grid, Community, Street, District, City");
+            }
+        }
+
+        errors.AddRange(Cases.Categories.GroupBy(c => c.Code).Where(g => g.Count() > 1).Select(g => $"Backbone:Cases:Categories has '{g.Key}' twice"));
         errors.AddRange(Identity.Validate());
         if (Identity.Mode == IdentityModes.Embedded && Identity.Issuer.Length == 0
             && IPAddress.TryParse(ListenAddress, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))

@@ -56,15 +56,15 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated) : 
         }
 
         var caller = await AuthenticateAsync(context);
-        if (!permission.Callers.Contains(caller.Kind))
+        if (!permission.ScopeByCaller.TryGetValue(caller.Kind, out var scope))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 $"{context.Method} is not open to {(caller.Kind.Length > 0 ? caller.Kind : "unknown")} tokens."));
         }
 
-        if (!caller.Scopes.Contains(permission.Scope!))
+        if (!caller.Scopes.Contains(scope))
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the scope {permission.Scope}, which this token lacks."));
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the scope {scope}, which this token lacks."));
         }
 
         context.SetCaller(caller);

@@ -3,15 +3,20 @@ using Backbone.Identity;
 
 namespace Backbone.Silo.Security;
 
-/// <summary>What a call needs: a token with <see cref="Scope"/>, from one of <see cref="Callers"/>. Ownership is checked by the service.</summary>
-public sealed record RpcPermission(string? Scope, IReadOnlySet<string> Callers)
+/// <summary>
+/// What a call needs: a token of a kind of caller the row names, carrying the scope it names for that
+/// kind. Ownership (whose record, which unit) is checked by the service and the grains.
+/// </summary>
+public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCaller, bool IsPublic = false)
 {
     /// <summary>No token needed (health and reflection).</summary>
-    public static readonly RpcPermission Public = new(null, new HashSet<string>());
+    public static readonly RpcPermission Public = new(new Dictionary<string, string>(), IsPublic: true);
 
-    public bool IsPublic => Scope is null;
+    public static RpcPermission Needs(string scope, params string[] callers) => new(callers.ToDictionary(c => c, _ => scope, StringComparer.Ordinal));
 
-    public static RpcPermission Needs(string scope, params string[] callers) => new(scope, callers.ToHashSet(StringComparer.Ordinal));
+    /// <summary>This row, also open to <paramref name="callers"/> with <paramref name="scope"/>.</summary>
+    public RpcPermission Or(string scope, params string[] callers) =>
+        new(ScopeByCaller.Concat(callers.Select(c => KeyValuePair.Create(c, scope))).ToDictionary(StringComparer.Ordinal));
 }
 
 /// <summary>
@@ -42,9 +47,22 @@ public static class RpcPermissions
         [Grid("LocateUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
         // City administrators only: the service checks the role.
         [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
+
+        [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("GetCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
+        [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        // Dispatchers only: the case grain checks the role.
+        [Cases("DispatchCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("AcceptCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("ReturnCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("StartCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("ReplyCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";
+
+    private static string Cases(string method) => $"/{V1.CaseService.Descriptor.FullName}/{method}";
 
     private static string Grid(string method) => $"/{V1.GridService.Descriptor.FullName}/{method}";
 }

@@ -35,7 +35,7 @@ public static class TestIdentity
             Client(2, MiniProgram, redirect: MiniProgramRedirect, scopes: ["citizen.profile", "citizen.update", "cases.submit"]),
             Client(3, SecondApp, redirect: SecondAppRedirect, scopes: ["citizen.profile", "circle.read"]),
             Client(4, StaffConsole, redirect: StaffConsoleRedirect,
-                scopes: ["citizen.profile", "citizen.update", "citizen.register", "grid.read", "grid.manage"], consent: "implicit"),
+                scopes: ["citizen.profile", "citizen.update", "citizen.register", "grid.read", "grid.manage", "cases.handle"], consent: "implicit"),
         };
         const string Identity = "--Backbone:Identity";
         return clients.SelectMany(c => c).Concat(

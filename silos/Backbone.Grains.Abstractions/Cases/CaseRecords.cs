@@ -1,0 +1,92 @@
+using Backbone.Grains.Abstractions.Grid;
+
+namespace Backbone.Grains.Abstractions.Cases;
+
+public enum CaseState
+{
+    Submitted = 1,
+    Dispatched = 2,
+    Accepted = 3,
+    InProgress = 4,
+    Replied = 5,
+    Closed = 6,
+}
+
+public enum CaseRating
+{
+    Satisfied = 1,
+    BasicallySatisfied = 2,
+    Unsatisfied = 3,
+}
+
+/// <summary>Who acts on a case: a token's subject, kind, and for staff their role and unit; or the rules (<see cref="System"/>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record Actor(
+    [property: Id(0)] string Subject,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string? Role,
+    [property: Id(3)] string? Unit)
+{
+    public static readonly Actor System = new("system", "system", null, null);
+
+    public bool IsCitizen => Kind == "citizen";
+
+    public bool IsStaff => Kind == "staff";
+
+    /// <summary>The city dispatch centre: dispatchers and city administrators.</summary>
+    public bool IsDispatcher => IsStaff && Role is "dispatcher" or "city_admin";
+}
+
+/// <summary>A validated appeal, already routed: the grid of its location and the unit its category's rule names (empty: the dispatch centre).</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewAppeal(
+    [property: Id(0)] string CitizenId,
+    [property: Id(1)] string Category,
+    [property: Id(2)] string Description,
+    [property: Id(3)] GeoPoint Location,
+    [property: Id(4)] string Address,
+    [property: Id(5)] IReadOnlyList<string> AttachmentRefs,
+    [property: Id(6)] string GridCode,
+    [property: Id(7)] string RoutedUnitCode)
+{
+    /// <summary>The same appeal, attachments compared by content (a retry after a round trip through storage).</summary>
+    public bool SameAs(NewAppeal other) =>
+        this with { AttachmentRefs = [] } == other with { AttachmentRefs = [] } && AttachmentRefs.SequenceEqual(other.AttachmentRefs);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record CaseEvent(
+    [property: Id(0)] string Action,
+    [property: Id(1)] CaseState? From,
+    [property: Id(2)] CaseState To,
+    [property: Id(3)] string Actor,
+    [property: Id(4)] string ActorRole,
+    [property: Id(5)] string ActorUnit,
+    [property: Id(6)] string Note,
+    [property: Id(7)] DateTimeOffset Time,
+    [property: Id(8)] string UnitCode);
+
+[GenerateSerializer, Immutable]
+public sealed record CaseSnapshot(
+    [property: Id(0)] string CaseId,
+    [property: Id(1)] CaseState State,
+    [property: Id(2)] string Category,
+    [property: Id(3)] string Description,
+    [property: Id(4)] GeoPoint Location,
+    [property: Id(5)] string Address,
+    [property: Id(6)] IReadOnlyList<string> AttachmentRefs,
+    [property: Id(7)] string GridCode,
+    [property: Id(8)] string UnitCode,
+    [property: Id(9)] string CitizenId,
+    [property: Id(10)] string Reply,
+    [property: Id(11)] CaseRating? Rating,
+    [property: Id(12)] string RatingComment,
+    [property: Id(13)] int ReopenCount,
+    [property: Id(14)] IReadOnlyList<CaseEvent> History,
+    [property: Id(15)] DateTimeOffset CreateTime,
+    [property: Id(16)] DateTimeOffset UpdateTime,
+    [property: Id(17)] string Etag);
+
+/// <summary>A page of a citizen's case ids, newest first.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CaseIdPage([property: Id(0)] IReadOnlyList<string> CaseIds, [property: Id(1)] int Total);

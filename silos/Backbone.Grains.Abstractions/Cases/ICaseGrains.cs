@@ -1,0 +1,42 @@
+namespace Backbone.Grains.Abstractions.Cases;
+
+/// <summary>
+/// One case, keyed by its id: the only writer of the case, so concurrent actions are serialised here.
+/// Every method checks the actor may see and do it (a case the actor may not see is NotFound) and that
+/// the current state allows it (FailedPrecondition naming the state).
+/// </summary>
+public interface ICaseGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the case; again with the same appeal returns it unchanged.</summary>
+    Task<CaseSnapshot> Submit(NewAppeal appeal);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<CaseSnapshot> Get(Actor by);
+
+    Task<CaseSnapshot> Dispatch(Actor by, string unitCode, string note);
+
+    Task<CaseSnapshot> Accept(Actor by, string note);
+
+    Task<CaseSnapshot> Return(Actor by, string reason);
+
+    Task<CaseSnapshot> Start(Actor by, string note);
+
+    Task<CaseSnapshot> Reply(Actor by, string reply);
+
+    Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment);
+}
+
+/// <summary>One submission attempt, keyed by citizen id and request id: a retry returns the first case and creates nothing.</summary>
+public interface ICaseSubmissionGrain : IGrainWithStringKey
+{
+    Task<CaseSnapshot> Submit(NewAppeal appeal);
+}
+
+/// <summary>The ids of one citizen's cases, keyed by citizen id, kept as cases are submitted (nothing scans storage).</summary>
+public interface ICitizenCasesGrain : IGrainWithStringKey
+{
+    Task Add(string caseId);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<CaseIdPage> Page(int offset, int count);
+}

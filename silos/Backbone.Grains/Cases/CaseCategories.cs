@@ -1,0 +1,21 @@
+using System.Collections.Frozen;
+using Backbone.Grains.Abstractions.Grid;
+
+namespace Backbone.Grains.Cases;
+
+/// <summary>One row of the dispatch rule table: an appeal category and the level of unit that owns it.</summary>
+public sealed record CaseCategory(string Code, string Name, UnitLevel Level);
+
+/// <summary>The configured categories. A category owned at city level waits for the dispatch centre.</summary>
+public sealed class CaseCategories(IEnumerable<CaseCategory> categories)
+{
+    private readonly FrozenDictionary<string, CaseCategory> _byCode = categories.ToFrozenDictionary(c => c.Code, StringComparer.Ordinal);
+
+    public IReadOnlyCollection<CaseCategory> All => _byCode.Values;
+
+    public CaseCategory? Find(string code) => _byCode.GetValueOrDefault(code);
+
+    /// <summary>The unit that owns a case of <paramref name="category"/> located in <paramref name="gridCode"/>; empty for the dispatch centre.</summary>
+    public static string Route(CaseCategory category, string gridCode) =>
+        category.Level == UnitLevel.City ? string.Empty : gridCode[..GridUnitCode.LevelLengths[(int)category.Level - 1]];
+}

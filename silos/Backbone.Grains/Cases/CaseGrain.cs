@@ -1,0 +1,209 @@
+using System.Globalization;
+using Backbone.Grains.Abstractions.Cases;
+using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
+using Backbone.Grains.Grid;
+using Backbone.Grains.Persistence;
+
+namespace Backbone.Grains.Cases;
+
+[GenerateSerializer]
+public sealed class CaseRecord
+{
+    [Id(0)] public NewAppeal? Appeal { get; set; }
+    [Id(1)] public CaseState State { get; set; }
+    [Id(2)] public string UnitCode { get; set; } = string.Empty;
+    [Id(3)] public string Reply { get; set; } = string.Empty;
+    [Id(4)] public CaseRating? Rating { get; set; }
+    [Id(5)] public string RatingComment { get; set; } = string.Empty;
+    [Id(6)] public int ReopenCount { get; set; }
+    [Id(7)] public List<CaseEvent> History { get; set; } = [];
+    [Id(8)] public DateTimeOffset CreateTime { get; set; }
+    [Id(9)] public DateTimeOffset UpdateTime { get; set; }
+    /// <summary>Counts committed changes; the public etag is derived from it.</summary>
+    [Id(10)] public long Version { get; set; }
+}
+
+/// <summary>
+/// One case and its history. Each action checks, in order: the actor may see the case (else NotFound),
+/// may take this action (else PermissionDenied), and the state allows it (else FailedPrecondition naming
+/// the state); then it records who, when and why, and saves before answering.
+/// </summary>
+public sealed class CaseGrain(
+    [PersistentState("case")] IPersistentState<CaseRecord> record,
+    GridSeed grid,
+    TimeProvider clock) : Grain, ICaseGrain
+{
+    private CaseRecord Case => record.State;
+
+    public async Task<CaseSnapshot> Submit(NewAppeal appeal)
+    {
+        if (Case.Appeal is not null)
+        {
+            return Case.Appeal.SameAs(appeal) ? Snapshot() : throw DomainException.AlreadyExists("This case id is already taken.");
+        }
+
+        Case.Appeal = appeal;
+        Case.CreateTime = clock.GetUtcNow();
+        Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), string.Empty);
+        if (appeal.RoutedUnitCode.Length > 0)
+        {
+            Case.UnitCode = appeal.RoutedUnitCode;
+            Record("dispatch", CaseState.Submitted, CaseState.Dispatched, Actor.System, $"rule: category {appeal.Category}");
+        }
+
+        return await Save();
+    }
+
+    public Task<CaseSnapshot> Get(Actor by)
+    {
+        EnsureVisibleTo(by);
+        return Task.FromResult(Snapshot());
+    }
+
+    public async Task<CaseSnapshot> Dispatch(Actor by, string unitCode, string note)
+    {
+        EnsureVisibleTo(by);
+        if (!by.IsDispatcher)
+        {
+            throw DomainException.PermissionDenied("Only the dispatch centre (dispatchers, city administrators) dispatches cases.");
+        }
+
+        if (grid.Find(unitCode) is null)
+        {
+            throw DomainException.InvalidArgument("unit_code", $"no grid unit has code {unitCode}");
+        }
+
+        EnsureState("dispatch", CaseState.Submitted, CaseState.Dispatched);
+        var from = Case.State;
+        Case.UnitCode = unitCode;
+        Record("dispatch", from, CaseState.Dispatched, by, note);
+        return await Save();
+    }
+
+    public Task<CaseSnapshot> Accept(Actor by, string note) => UnitAction(by, "accept", [CaseState.Dispatched], CaseState.Accepted, note);
+
+    public async Task<CaseSnapshot> Return(Actor by, string reason)
+    {
+        EnsureOwningUnit(by);
+        EnsureState("return", CaseState.Dispatched, CaseState.Accepted);
+        var from = Case.State;
+        Case.UnitCode = string.Empty;
+        Record("return", from, CaseState.Submitted, by, reason);
+        return await Save();
+    }
+
+    public Task<CaseSnapshot> Start(Actor by, string note) => UnitAction(by, "start", [CaseState.Accepted], CaseState.InProgress, note);
+
+    public async Task<CaseSnapshot> Reply(Actor by, string reply)
+    {
+        EnsureOwningUnit(by);
+        EnsureState("reply", CaseState.InProgress);
+        Case.Reply = reply;
+        Record("reply", CaseState.InProgress, CaseState.Replied, by, reply);
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment)
+    {
+        EnsureVisibleTo(by);
+        if (!by.IsCitizen)
+        {
+            throw DomainException.PermissionDenied("Only the case's citizen rates it.");
+        }
+
+        EnsureState("rate", CaseState.Replied);
+        Case.Rating = rating;
+        Case.RatingComment = comment;
+        if (rating == CaseRating.Unsatisfied)
+        {
+            Case.ReopenCount++;
+            Record("reopen", CaseState.Replied, CaseState.InProgress, by, comment);
+        }
+        else
+        {
+            Record("close", CaseState.Replied, CaseState.Closed, by, comment);
+        }
+
+        return await Save();
+    }
+
+    private async Task<CaseSnapshot> UnitAction(Actor by, string action, CaseState[] allowed, CaseState to, string note)
+    {
+        EnsureOwningUnit(by);
+        EnsureState(action, allowed);
+        Record(action, Case.State, to, by, note);
+        return await Save();
+    }
+
+    /// <summary>Its citizen; staff whose subtree holds the case's unit or grid. Anyone else: as if it did not exist.</summary>
+    private void EnsureVisibleTo(Actor by)
+    {
+        var appeal = Case.Appeal ?? throw NotFound();
+        var visible = by.IsCitizen
+            ? by.Subject == appeal.CitizenId
+            : by.IsStaff && by.Unit is { } unit
+                && (by.IsDispatcher || GridUnitCode.IsWithin(appeal.GridCode, unit) || (Case.UnitCode.Length > 0 && GridUnitCode.IsWithin(Case.UnitCode, unit)));
+        if (!visible)
+        {
+            throw NotFound();
+        }
+    }
+
+    /// <summary>Staff of the owning unit or of a unit above it.</summary>
+    private void EnsureOwningUnit(Actor by)
+    {
+        EnsureVisibleTo(by);
+        if (!by.IsStaff || Case.UnitCode.Length == 0 || !GridUnitCode.IsWithin(Case.UnitCode, by.Unit!))
+        {
+            throw DomainException.PermissionDenied(Case.UnitCode.Length == 0
+                ? "The case waits for the dispatch centre; no unit owns it yet."
+                : $"Only staff of unit {Case.UnitCode} (or above it) act on this case.");
+        }
+    }
+
+    private void EnsureState(string action, params CaseState[] allowed)
+    {
+        if (!allowed.Contains(Case.State))
+        {
+            throw DomainException.FailedPrecondition(
+                $"Cannot {action} a case that is {CaseStates.Name(Case.State)}; {action} needs {string.Join(" or ", allowed.Select(CaseStates.Name))}.");
+        }
+    }
+
+    private void Record(string action, CaseState? from, CaseState to, Actor by, string note)
+    {
+        var now = clock.GetUtcNow();
+        Case.State = to;
+        Case.UpdateTime = now;
+        Case.History.Add(new CaseEvent(action, from, to, by.Subject, by.Role ?? by.Kind, by.Unit ?? string.Empty, note, now, Case.UnitCode));
+    }
+
+    private async Task<CaseSnapshot> Save()
+    {
+        Case.Version++;
+        await record.WriteOrForgetAsync(this);
+        return Snapshot();
+    }
+
+    private DomainException NotFound() => DomainException.NotFound($"No case with id {this.GetPrimaryKeyString()} exists.");
+
+    private CaseSnapshot Snapshot()
+    {
+        var appeal = Case.Appeal!;
+        return new CaseSnapshot(
+            this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address, appeal.AttachmentRefs,
+            appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
+            Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+public static class CaseStates
+{
+    /// <summary>The state as the contract spells it, e.g. CASE_STATE_IN_PROGRESS.</summary>
+    public static string Name(CaseState state) => state switch
+    {
+        CaseState.InProgress => "CASE_STATE_IN_PROGRESS",
+        _ => "CASE_STATE_" + state.ToString().ToUpperInvariant(),
+    };
+}

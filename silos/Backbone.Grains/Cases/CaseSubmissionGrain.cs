@@ -1,0 +1,52 @@
+using Backbone.Grains.Abstractions.Cases;
+using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Persistence;
+
+namespace Backbone.Grains.Cases;
+
+[GenerateSerializer]
+public sealed class CaseSubmissionState
+{
+    /// <summary>The first appeal made under this request id.</summary>
+    [Id(0)] public NewAppeal? Appeal { get; set; }
+
+    /// <summary>The id chosen for the case, saved before anything else so a retry reuses it.</summary>
+    [Id(1)] public string? CaseId { get; set; }
+
+    [Id(2)] public bool Completed { get; set; }
+}
+
+/// <summary>
+/// One submission, keyed by citizen id and request id. The case id is saved first, then the case is
+/// created, then listed for its citizen, so a retry after a crash at any step finishes the same one.
+/// </summary>
+public sealed class CaseSubmissionGrain(
+    [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
+    IGrainFactory grains) : Grain, ICaseSubmissionGrain
+{
+    public async Task<CaseSnapshot> Submit(NewAppeal appeal)
+    {
+        var state = attempt.State;
+        if (state.Appeal is not null && !state.Appeal.SameAs(appeal))
+        {
+            throw DomainException.InvalidArgument("request_id", "was already used for a different appeal; use a new request id for a new appeal");
+        }
+
+        if (state.CaseId is null)
+        {
+            state.Appeal = appeal;
+            state.CaseId = OpaqueIds.New();
+            await attempt.WriteOrForgetAsync(this);
+        }
+
+        var submitted = await grains.GetGrain<ICaseGrain>(state.CaseId).Submit(appeal);
+        if (!state.Completed)
+        {
+            await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(state.CaseId);
+            state.Completed = true;
+            await attempt.WriteOrForgetAsync(this);
+        }
+
+        return submitted;
+    }
+}

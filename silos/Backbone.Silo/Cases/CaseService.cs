@@ -1,0 +1,156 @@
+using System.Globalization;
+using Backbone.Grains.Abstractions.Cases;
+using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Cases;
+using Backbone.Grains.Grid;
+using Backbone.Silo.Security;
+using Backbone.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Case = Backbone.V1.Case;
+using CaseEvent = Backbone.Grains.Abstractions.Cases.CaseEvent;
+using CaseState = Backbone.Grains.Abstractions.Cases.CaseState;
+
+namespace Backbone.Silo.Cases;
+
+/// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
+public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid) : V1.CaseService.CaseServiceBase
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+    public const int MaxShortNoteLength = 500;
+
+    public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        RejectIfAny(CaseRules.ValidateAppeal(
+            caller.Subject, request.RequestId, request.Category, request.Description, request.Location?.Latitude, request.Location?.Longitude,
+            request.Address, request.AttachmentRefs, categories, grid, out var appeal));
+        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(appeal!));
+    }
+
+    public override async Task<Case> GetCase(GetCaseRequest request, ServerCallContext context)
+    {
+        RejectIfAny(CaseRules.ValidateCaseId(request.CaseId));
+        return ToProto(await CaseOf(request.CaseId).Get(ActorOf(context)));
+    }
+
+    public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>();
+        if (request.PageSize is < 0 or > MaxPageSize)
+        {
+            violations.Add(new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})"));
+        }
+
+        var offset = 0;
+        if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        {
+            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+        }
+
+        RejectIfAny(violations);
+        var actor = ActorOf(context);
+        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(offset, size);
+        var cases = await Task.WhenAll(page.CaseIds.Select(id => CaseOf(id).Get(actor)));
+        return new ListCasesResponse
+        {
+            Cases = { cases.Select(ToProto) },
+            NextPageToken = offset + page.CaseIds.Count < page.Total ? (offset + page.CaseIds.Count).ToString(CultureInfo.InvariantCulture) : string.Empty,
+        };
+    }
+
+    public override async Task<Case> DispatchCase(DispatchCaseRequest request, ServerCallContext context)
+    {
+        RejectIfAny([
+            .. CaseRules.ValidateCaseId(request.CaseId),
+            .. GridRules.ValidateCode(request.UnitCode, "unit_code"),
+            .. CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength),
+        ]);
+        return ToProto(await CaseOf(request.CaseId).Dispatch(ActorOf(context), request.UnitCode, CaseRules.Text(request.Note)));
+    }
+
+    public override Task<Case> AcceptCase(CaseActionRequest request, ServerCallContext context) =>
+        Act(request, context, noteRequired: false, (c, by, note) => c.Accept(by, note));
+
+    public override Task<Case> ReturnCase(CaseActionRequest request, ServerCallContext context) =>
+        Act(request, context, noteRequired: true, (c, by, note) => c.Return(by, note));
+
+    public override Task<Case> StartCase(CaseActionRequest request, ServerCallContext context) =>
+        Act(request, context, noteRequired: false, (c, by, note) => c.Start(by, note));
+
+    public override Task<Case> ReplyCase(CaseActionRequest request, ServerCallContext context) =>
+        Act(request, context, noteRequired: true, (c, by, note) => c.Reply(by, note));
+
+    public override async Task<Case> RateCase(RateCaseRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(CaseRules.ValidateCaseId(request.CaseId));
+        if (request.Rating is not (Rating.Satisfied or Rating.BasicallySatisfied or Rating.Unsatisfied))
+        {
+            violations.Add(new FieldViolation("rating", "must be RATING_SATISFIED, RATING_BASICALLY_SATISFIED or RATING_UNSATISFIED"));
+        }
+
+        violations.AddRange(CaseRules.ValidateNote(request.Comment, required: false, "comment", MaxShortNoteLength));
+        RejectIfAny(violations);
+        return ToProto(await CaseOf(request.CaseId).Rate(ActorOf(context), (CaseRating)request.Rating, CaseRules.Text(request.Comment)));
+    }
+
+    private async Task<Case> Act(CaseActionRequest request, ServerCallContext context, bool noteRequired, Func<ICaseGrain, Actor, string, Task<CaseSnapshot>> action)
+    {
+        RejectIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
+        return ToProto(await action(CaseOf(request.CaseId), ActorOf(context), CaseRules.Text(request.Note)));
+    }
+
+    private ICaseGrain CaseOf(string caseId) => grains.GetGrain<ICaseGrain>(caseId);
+
+    private static Actor ActorOf(ServerCallContext context)
+    {
+        var caller = context.Caller();
+        return new Actor(caller.Subject, caller.Kind, caller.Role, caller.Unit);
+    }
+
+    private static void RejectIfAny(IReadOnlyList<FieldViolation> violations)
+    {
+        if (violations.Count > 0)
+        {
+            throw DomainException.InvalidArgument(violations);
+        }
+    }
+
+    private static Case ToProto(CaseSnapshot c) => new()
+    {
+        CaseId = c.CaseId,
+        Kind = CaseKind.Appeal,
+        State = (V1.CaseState)c.State,
+        Category = c.Category,
+        Description = c.Description,
+        Location = new LatLng { Latitude = c.Location.Latitude, Longitude = c.Location.Longitude },
+        Address = c.Address,
+        AttachmentRefs = { c.AttachmentRefs },
+        GridCode = c.GridCode,
+        UnitCode = c.UnitCode,
+        CitizenId = c.CitizenId,
+        Reply = c.Reply,
+        Rating = (Rating)(c.Rating ?? 0),
+        RatingComment = c.RatingComment,
+        ReopenCount = c.ReopenCount,
+        History = { c.History.Select(ToProto) },
+        CreateTime = Timestamp.FromDateTimeOffset(c.CreateTime),
+        UpdateTime = Timestamp.FromDateTimeOffset(c.UpdateTime),
+        Etag = c.Etag,
+    };
+
+    private static V1.CaseEvent ToProto(CaseEvent e) => new()
+    {
+        Action = e.Action,
+        FromState = (V1.CaseState)(e.From ?? 0),
+        ToState = (V1.CaseState)e.To,
+        Actor = e.Actor,
+        ActorRole = e.ActorRole,
+        ActorUnit = e.ActorUnit,
+        Note = e.Note,
+        Time = Timestamp.FromDateTimeOffset(e.Time),
+        UnitCode = e.UnitCode,
+    };
+}

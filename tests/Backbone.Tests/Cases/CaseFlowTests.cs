@@ -1,0 +1,218 @@
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+
+namespace Backbone.Tests.Cases;
+
+/// <summary>Appeals through the real APIs with real tokens: citizens, grid and district staff, and the dispatch centre.</summary>
+[Collection(SharedNodeCollection.Name)]
+public sealed class CaseFlowTests(BackboneFixture fixture)
+{
+    // Inside grid 510104001001001 (锦江区 春熙路街道 红星社区 第1网格).
+    private static readonly LatLng InFirstGrid = new() { Latitude = 30.59, Longitude = 104.063 };
+    private static readonly LatLng InOtherDistrict = new() { Latitude = 30.59, Longitude = 104.10 };
+
+    private BackboneNode Node => fixture.Node;
+
+    [Fact]
+    public async Task An_appeal_goes_from_submission_to_a_closed_rated_case()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+
+        var submitted = await citizen.SubmitAppealAsync(Appeal("noise", "楼下KTV深夜噪音扰民，影响休息。"));
+        var accepted = await gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已签收" });
+        await gridWorker.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        var replied = await gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已联系商家整改，22点后停止营业。" });
+        var rated = await citizen.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.Satisfied, Comment = "处理及时" });
+        var mine = await citizen.ListMyCasesAsync(new ListMyCasesRequest());
+
+        Assert.Equal(CaseState.Dispatched, submitted.State); // routed by the rule: noise is the grid's
+        Assert.Equal(("510104001001001", "510104001001001"), (submitted.GridCode, submitted.UnitCode));
+        Assert.Equal(CaseState.Accepted, accepted.State);
+        Assert.Equal(CaseState.Replied, replied.State);
+        Assert.Equal("已联系商家整改，22点后停止营业。", replied.Reply);
+        Assert.Equal((CaseState.Closed, Rating.Satisfied), (rated.State, rated.Rating));
+        Assert.Equal(["submit", "dispatch", "accept", "start", "reply", "close"], rated.History.Select(e => e.Action));
+        Assert.Equal(("system", "grid_worker", TestIdentity.GridWorkerUnit), (rated.History[1].Actor, rated.History[2].ActorRole, rated.History[2].ActorUnit));
+        Assert.Equal(submitted.CaseId, mine.Cases[0].CaseId);
+    }
+
+    [Fact]
+    public async Task A_returned_case_goes_back_to_the_dispatch_centre_and_is_dispatched_again()
+    {
+        var citizen = await Citizen();
+        var district = await Staff(TestIdentity.DistrictHandlerMobile);
+        var dispatcher = await Staff(TestIdentity.CityAdminMobile);
+        var submitted = await citizen.SubmitAppealAsync(Appeal("road", "春熙路人行道地砖破损。"));
+
+        var returned = await district.ReturnCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "不属于本辖区，请改派。" });
+        var redispatched = await dispatcher.DispatchCaseAsync(new DispatchCaseRequest { CaseId = submitted.CaseId, UnitCode = "510104002", Note = "改派书院街街道" });
+        var accepted = await district.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+
+        Assert.Equal("510104001", submitted.UnitCode); // road is the street's
+        Assert.Equal((CaseState.Submitted, ""), (returned.State, returned.UnitCode));
+        Assert.Equal("不属于本辖区，请改派。", returned.History[^1].Note);
+        Assert.Equal((CaseState.Dispatched, "510104002"), (redispatched.State, redispatched.UnitCode));
+        Assert.Equal(CaseState.Accepted, accepted.State);
+    }
+
+    [Fact]
+    public async Task An_unsatisfied_rating_reopens_the_case_to_the_same_unit()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+        var submitted = await citizen.SubmitAppealAsync(Appeal("noise", "装修噪音周末一早开始。"));
+        await gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        await gridWorker.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        await gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已提醒。" });
+
+        var reopened = await citizen.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.Unsatisfied, Comment = "还在吵" });
+        await gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已约谈施工方，限定施工时间。" });
+        var closed = await citizen.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.BasicallySatisfied });
+
+        Assert.Equal((CaseState.InProgress, 1, TestIdentity.GridWorkerUnit), (reopened.State, reopened.ReopenCount, reopened.UnitCode));
+        Assert.Equal(CaseState.Closed, closed.State);
+    }
+
+    [Fact]
+    public async Task An_action_the_state_does_not_allow_names_the_state()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+        var submitted = await citizen.SubmitAppealAsync(Appeal("noise", "广场舞音响太大。"));
+
+        var error = await RpcAssert.Fails(StatusCode.FailedPrecondition,
+            () => gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已处理" }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.FailedPrecondition,
+            () => citizen.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.Satisfied }).ResponseAsync);
+
+        Assert.Contains("CASE_STATE_DISPATCHED", error.Status.Detail);
+        Assert.Equal(CaseState.Dispatched, (await citizen.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId })).State);
+    }
+
+    [Fact]
+    public async Task A_city_level_category_waits_for_the_dispatch_centre()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+
+        var submitted = await citizen.SubmitAppealAsync(Appeal("other", "建议增设公交线路。"));
+
+        Assert.Equal((CaseState.Submitted, ""), (submitted.State, submitted.UnitCode));
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied,
+            () => gridWorker.DispatchCaseAsync(new DispatchCaseRequest { CaseId = submitted.CaseId, UnitCode = TestIdentity.GridWorkerUnit }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Each_side_sees_and_does_only_what_is_theirs()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+        var district = await Staff(TestIdentity.DistrictHandlerMobile);
+        var elsewhere = await citizen.SubmitAppealAsync(Appeal("noise", "武侯区的噪音。", InOtherDistrict));
+        var street = await citizen.SubmitAppealAsync(Appeal("road", "路灯不亮。"));
+        var someoneElse = await NewCitizen();
+
+        await RpcAssert.Fails(StatusCode.NotFound, () => someoneElse.GetCaseAsync(new GetCaseRequest { CaseId = street.CaseId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.NotFound, () => district.GetCaseAsync(new GetCaseRequest { CaseId = elsewhere.CaseId }).ResponseAsync);
+        // The grid worker sees a case in their grid owned by the street above, but may not act for the street.
+        Assert.Equal(street.CaseId, (await gridWorker.GetCaseAsync(new GetCaseRequest { CaseId = street.CaseId })).CaseId);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = street.CaseId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => citizen.AcceptCaseAsync(new CaseActionRequest { CaseId = street.CaseId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied,
+            async () => await CasesAs(await Node.Identity.PartnerTokenAsync()).GetCaseAsync(new GetCaseRequest { CaseId = street.CaseId }));
+        Assert.Empty((await someoneElse.ListMyCasesAsync(new ListMyCasesRequest())).Cases);
+    }
+
+    [Fact]
+    public async Task Bad_appeals_are_refused_with_every_field_named()
+    {
+        var citizen = await Citizen();
+        var request = new SubmitAppealRequest
+        {
+            RequestId = TestData.RequestId(),
+            Category = "ufo",
+            Description = new string('很', 2001),
+            Location = new LatLng { Latitude = 39.9042, Longitude = 116.4074 },
+            AttachmentRefs = { Enumerable.Range(0, 10).Select(i => $"oss://appeals/{i}.jpg") },
+        };
+
+        var error = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitAppealAsync(request).ResponseAsync);
+        var empty = await RpcAssert.Fails(StatusCode.InvalidArgument,
+            () => citizen.SubmitAppealAsync(Appeal("noise", "   ")).ResponseAsync);
+
+        Assert.Equal(["category", "description", "attachment_refs", "location"], RpcAssert.ViolatedFields(error));
+        Assert.Equal(["description"], RpcAssert.ViolatedFields(empty));
+    }
+
+    [Fact]
+    public async Task The_same_request_id_gives_the_same_case()
+    {
+        var citizen = await Citizen();
+        var request = Appeal("garbage", "小区垃圾三天没清运。");
+        request.AttachmentRefs.Add("oss://appeals/garbage.jpg");
+
+        var first = await citizen.SubmitAppealAsync(request);
+        var retry = await citizen.SubmitAppealAsync(request);
+        var changed = request.Clone();
+        changed.Description = "别的事情";
+        var reused = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitAppealAsync(changed).ResponseAsync);
+
+        Assert.Equal(first.CaseId, retry.CaseId);
+        Assert.Equal("510104001001", first.UnitCode); // garbage is the community's
+        Assert.Equal(["request_id"], RpcAssert.ViolatedFields(reused));
+        Assert.Single((await citizen.ListMyCasesAsync(new ListMyCasesRequest())).Cases, c => c.CaseId == first.CaseId);
+    }
+
+    [Fact]
+    public async Task My_cases_come_newest_first_in_pages()
+    {
+        var citizen = await NewCitizen();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await citizen.SubmitAppealAsync(Appeal("noise", $"第{i}次反映"))).CaseId);
+        }
+
+        var first = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2 });
+        var second = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2, PageToken = first.NextPageToken });
+        var last = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2, PageToken = second.NextPageToken });
+
+        ids.Reverse();
+        Assert.Equal(ids, first.Cases.Concat(second.Cases).Concat(last.Cases).Select(c => c.CaseId));
+        Assert.Equal("", last.NextPageToken);
+    }
+
+    private static SubmitAppealRequest Appeal(string category, string description, LatLng? location = null) => new()
+    {
+        RequestId = TestData.RequestId(),
+        Category = category,
+        Description = description,
+        Location = location ?? InFirstGrid,
+        Address = "成都市锦江区春熙路",
+    };
+
+    private async Task<CaseService.CaseServiceClient> Citizen() =>
+        CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
+            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!);
+
+    private async Task<CaseService.CaseServiceClient> NewCitizen()
+    {
+        var account = NewAccount.Fresh();
+        using (var browser = new BrowserSession(Node.Identity.Provider))
+        {
+            await browser.SignUpAsync(account);
+        }
+
+        return CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
+            account.Mobile, account.Password)).AccessToken!);
+    }
+
+    private async Task<CaseService.CaseServiceClient> Staff(string mobile) =>
+        CasesAs((await Node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle",
+            mobile, TestIdentity.StaffPassword)).AccessToken!);
+
+    private CaseService.CaseServiceClient CasesAs(string token) => new(Node.Channel.WithToken(token));
+}
