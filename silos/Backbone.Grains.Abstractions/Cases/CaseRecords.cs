@@ -37,7 +37,10 @@ public sealed record Actor(
     public bool IsDispatcher => IsStaff && Role is "dispatcher" or "city_admin";
 }
 
-/// <summary>A validated appeal, already routed: the grid of its location and the unit its category's rule names (empty: the dispatch centre).</summary>
+/// <summary>
+/// A validated appeal, already routed: the grid of its location and the unit its category's rule names
+/// (empty: the dispatch centre), with the category's deadlines as they were when it was submitted.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record NewAppeal(
     [property: Id(0)] string CitizenId,
@@ -47,7 +50,9 @@ public sealed record NewAppeal(
     [property: Id(4)] string Address,
     [property: Id(5)] IReadOnlyList<string> AttachmentRefs,
     [property: Id(6)] string GridCode,
-    [property: Id(7)] string RoutedUnitCode)
+    [property: Id(7)] string RoutedUnitCode,
+    [property: Id(8)] TimeSpan AcceptWithin,
+    [property: Id(9)] TimeSpan ResolveWithin)
 {
     /// <summary>The same appeal, attachments compared by content (a retry after a round trip through storage).</summary>
     public bool SameAs(NewAppeal other) =>
@@ -85,7 +90,11 @@ public sealed record CaseSnapshot(
     [property: Id(14)] IReadOnlyList<CaseEvent> History,
     [property: Id(15)] DateTimeOffset CreateTime,
     [property: Id(16)] DateTimeOffset UpdateTime,
-    [property: Id(17)] string Etag);
+    [property: Id(17)] string Etag,
+    [property: Id(18)] DateTimeOffset? AcceptDeadline,
+    [property: Id(19)] DateTimeOffset? ResolveDeadline,
+    [property: Id(20)] bool Overdue,
+    [property: Id(21)] int EscalationCount);
 
 /// <summary>A page of a citizen's case ids, newest first.</summary>
 [GenerateSerializer, Immutable]

@@ -3,8 +3,12 @@ using Backbone.Grains.Abstractions.Grid;
 
 namespace Backbone.Grains.Cases;
 
-/// <summary>One row of the dispatch rule table: an appeal category and the level of unit that owns it.</summary>
-public sealed record CaseCategory(string Code, string Name, UnitLevel Level);
+/// <summary>
+/// One row of the dispatch rule table: an appeal category, the level of unit that owns it, how long
+/// that unit has to sign for a case (else it climbs to the parent unit) and to resolve it (else it is
+/// flagged overdue).
+/// </summary>
+public sealed record CaseCategory(string Code, string Name, UnitLevel Level, TimeSpan AcceptWithin, TimeSpan ResolveWithin);
 
 /// <summary>The configured categories. A category owned at city level waits for the dispatch centre.</summary>
 public sealed class CaseCategories(IEnumerable<CaseCategory> categories)

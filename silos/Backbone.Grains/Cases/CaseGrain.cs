@@ -22,18 +22,33 @@ public sealed class CaseRecord
     [Id(9)] public DateTimeOffset UpdateTime { get; set; }
     /// <summary>Counts committed changes; the public etag is derived from it.</summary>
     [Id(10)] public long Version { get; set; }
+    /// <summary>When the owning unit must have signed for the case (while dispatched).</summary>
+    [Id(11)] public DateTimeOffset? AcceptDeadline { get; set; }
+    /// <summary>When the owning unit must have replied (once accepted).</summary>
+    [Id(12)] public DateTimeOffset? ResolveDeadline { get; set; }
+    [Id(13)] public bool Overdue { get; set; }
+    /// <summary>How often the case climbed to a parent unit because nobody signed for it in time.</summary>
+    [Id(14)] public int EscalationCount { get; set; }
 }
+
+/// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
+public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 
 /// <summary>
 /// One case and its history. Each action checks, in order: the actor may see the case (else NotFound),
 /// may take this action (else PermissionDenied), and the state allows it (else FailedPrecondition naming
 /// the state); then it records who, when and why, and saves before answering.
+/// Deadlines are kept by one durable reminder: a case not signed for in time climbs to the parent unit
+/// (community, street, district, city); one not replied to in time is flagged overdue.
 /// </summary>
 public sealed class CaseGrain(
     [PersistentState("case")] IPersistentState<CaseRecord> record,
     GridSeed grid,
-    TimeProvider clock) : Grain, ICaseGrain
+    CaseDeadlineSettings deadlines,
+    TimeProvider clock) : Grain, ICaseGrain, IRemindable
 {
+    private const string DeadlineReminder = "deadline";
+
     private CaseRecord Case => record.State;
 
     public async Task<CaseSnapshot> Submit(NewAppeal appeal)
@@ -118,6 +133,8 @@ public sealed class CaseGrain(
         if (rating == CaseRating.Unsatisfied)
         {
             Case.ReopenCount++;
+            Case.ResolveDeadline = clock.GetUtcNow() + Case.Appeal!.ResolveWithin; // the unit's clock starts again
+            Case.Overdue = false;
             Record("reopen", CaseState.Replied, CaseState.InProgress, by, comment);
         }
         else
@@ -174,6 +191,15 @@ public sealed class CaseGrain(
     private void Record(string action, CaseState? from, CaseState to, Actor by, string note)
     {
         var now = clock.GetUtcNow();
+        if (to == CaseState.Dispatched)
+        {
+            Case.AcceptDeadline = now + Case.Appeal!.AcceptWithin;
+        }
+        else if (to == CaseState.Accepted)
+        {
+            Case.ResolveDeadline = now + Case.Appeal!.ResolveWithin;
+        }
+
         Case.State = to;
         Case.UpdateTime = now;
         Case.History.Add(new CaseEvent(action, from, to, by.Subject, by.Role ?? by.Kind, by.Unit ?? string.Empty, note, now, Case.UnitCode));
@@ -183,7 +209,57 @@ public sealed class CaseGrain(
     {
         Case.Version++;
         await record.WriteOrForgetAsync(this);
+        await ScheduleDeadline();
         return Snapshot();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DeadlineReminder || Case.Appeal is null)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (Case.State == CaseState.Dispatched && now >= Case.AcceptDeadline && GridUnitCode.ParentOf(Case.UnitCode) is { Length: > 0 } parent)
+        {
+            var late = Case.UnitCode;
+            Case.UnitCode = parent;
+            Case.EscalationCount++;
+            Record("escalate", CaseState.Dispatched, CaseState.Dispatched, Actor.System,
+                $"unit {late} did not sign for it within {Case.Appeal.AcceptWithin}");
+            await Save();
+        }
+        else if (Case.State is CaseState.Accepted or CaseState.InProgress && now >= Case.ResolveDeadline && !Case.Overdue)
+        {
+            Case.Overdue = true;
+            Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Appeal.ResolveWithin}");
+            await Save();
+        }
+        else
+        {
+            await ScheduleDeadline();
+        }
+    }
+
+    /// <summary>One reminder at the next deadline that can still pass; none when nothing is pending.</summary>
+    private async Task ScheduleDeadline()
+    {
+        DateTimeOffset? next = Case.State switch
+        {
+            CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
+            CaseState.Accepted or CaseState.InProgress when !Case.Overdue => Case.ResolveDeadline,
+            _ => null,
+        };
+        if (next is { } due)
+        {
+            var wait = due - clock.GetUtcNow();
+            await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, deadlines.CheckPeriod);
+        }
+        else if (await this.GetReminder(DeadlineReminder) is { } pending)
+        {
+            await this.UnregisterReminder(pending);
+        }
     }
 
     private DomainException NotFound() => DomainException.NotFound($"No case with id {this.GetPrimaryKeyString()} exists.");
@@ -194,7 +270,8 @@ public sealed class CaseGrain(
         return new CaseSnapshot(
             this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address, appeal.AttachmentRefs,
             appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
-            Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture));
+            Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
+            Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount);
     }
 }
 

@@ -9,7 +9,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Case = Backbone.V1.Case;
 using CaseEvent = Backbone.Grains.Abstractions.Cases.CaseEvent;
-using CaseState = Backbone.Grains.Abstractions.Cases.CaseState;
 
 namespace Backbone.Silo.Cases;
 
@@ -139,6 +138,10 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         CreateTime = Timestamp.FromDateTimeOffset(c.CreateTime),
         UpdateTime = Timestamp.FromDateTimeOffset(c.UpdateTime),
         Etag = c.Etag,
+        AcceptDeadline = c.AcceptDeadline is { } accept ? Timestamp.FromDateTimeOffset(accept) : null,
+        ResolveDeadline = c.ResolveDeadline is { } resolve ? Timestamp.FromDateTimeOffset(resolve) : null,
+        Overdue = c.Overdue,
+        EscalationCount = c.EscalationCount,
     };
 
     private static V1.CaseEvent ToProto(CaseEvent e) => new()

@@ -66,6 +66,9 @@ public sealed class BackboneOptions
     {
         /// <summary>The dispatch rule table: each appeal category and the level of unit that owns it (Grid, Community, Street, District, City).</summary>
         public List<CategorySettings> Categories { get; set; } = [];
+
+        /// <summary>How often a pending deadline is checked again if its reminder found nothing due (or failed).</summary>
+        public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
     }
 
     public sealed class CategorySettings
@@ -78,6 +81,12 @@ public sealed class BackboneOptions
 
         /// <summary>The level that owns it; City waits for the dispatch centre.</summary>
         public string Level { get; set; } = string.Empty;
+
+        /// <summary>How long the owning unit has to sign for a case before it climbs to the parent unit.</summary>
+        public TimeSpan AcceptWithin { get; set; } = TimeSpan.FromHours(2);
+
+        /// <summary>How long the owning unit has, once it signed, to reply before the case is flagged overdue.</summary>
+        public TimeSpan ResolveWithin { get; set; } = TimeSpan.FromDays(1);
     }
 
     public sealed class PrivacyOptions
@@ -169,6 +178,11 @@ public sealed class BackboneOptions
             errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
         }
 
+        if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Backbone:Cases:DeadlineCheckPeriod must be at least one second");
+        }
+
         if (Cases.Categories.Count == 0)
         {
             errors.Add("Backbone:Cases:Categories must name at least one appeal category");
@@ -180,6 +194,11 @@ public sealed class BackboneOptions
             if (category.Code.Length == 0 || !category.Code.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '.'))
             {
                 errors.Add($"Backbone:Cases:Categories:{i}:Code must be lower-case letters, digits, '_' or '.'");
+            }
+
+            if (category.AcceptWithin <= TimeSpan.Zero || category.ResolveWithin <= TimeSpan.Zero)
+            {
+                errors.Add($"Backbone:Cases:Categories:{i}:AcceptWithin and ResolveWithin must be positive");
             }
 
             if (!Enum.TryParse<Grains.Abstractions.Grid.UnitLevel>(category.Level, ignoreCase: false, out _))

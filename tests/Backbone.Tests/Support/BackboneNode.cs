@@ -68,6 +68,8 @@ public sealed class BackboneNode : IAsyncDisposable
 /// <summary>Ports and data directory of one node; a restarted node reuses the same settings.</summary>
 public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPort, int SiloPort, int GatewayPort)
 {
+    public const string UrgentCategory = "test.urgent";
+
     /// <summary>A fixed issuer (as behind a proxy), so tokens outlive a move to other ports; empty: the web port's address.</summary>
     public string Issuer { get; init; } = string.Empty;
 
@@ -98,6 +100,13 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:Orleans=Error",
         $"--Backbone:Identity:Issuer={Issuer}",
+        // A category with deadlines of seconds, so escalation can be watched in a test.
+        "--Backbone:Cases:DeadlineCheckPeriod=00:00:01",
+        $"--Backbone:Cases:Categories:6:Code={UrgentCategory}",
+        "--Backbone:Cases:Categories:6:Name=测试急件",
+        "--Backbone:Cases:Categories:6:Level=Grid",
+        "--Backbone:Cases:Categories:6:AcceptWithin=00:00:03",
+        "--Backbone:Cases:Categories:6:ResolveWithin=00:00:03",
         .. Authority.Length > 0
             ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
             : TestIdentity.Args(),

@@ -1,0 +1,85 @@
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+
+namespace Backbone.Tests.Cases;
+
+/// <summary>Late work climbs the levels on its own (Orleans reminders), also across a restart.</summary>
+public sealed class DeadlineTests
+{
+    private static readonly LatLng InFirstGrid = new() { Latitude = 30.59, Longitude = 104.063 };
+
+    [Fact]
+    public async Task An_unaccepted_case_climbs_to_the_parent_unit_and_an_unresolved_one_becomes_overdue()
+    {
+        await using var node = await BackboneNode.StartAsync();
+        var citizen = await CitizenOn(node);
+        var gridWorker = await StaffOn(node, TestIdentity.GridWorkerMobile);
+        var district = await StaffOn(node, TestIdentity.DistrictHandlerMobile);
+        var submitted = await citizen.SubmitAppealAsync(UrgentAppeal());
+
+        var escalated = await Eventually(citizen, submitted.CaseId, c => c.EscalationCount >= 1);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }).ResponseAsync);
+        await district.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        var overdue = await Eventually(citizen, submitted.CaseId, c => c.Overdue);
+
+        Assert.Equal(TestIdentity.GridWorkerUnit, submitted.UnitCode);
+        var climb = escalated.History.First(e => e.Action == "escalate");
+        Assert.Equal(("system", "510104001001"), (climb.Actor, climb.UnitCode)); // grid → its community
+        Assert.Contains(TestIdentity.GridWorkerUnit, climb.Note); // the late unit is named
+        Assert.Equal(CaseState.Accepted, overdue.State);
+        Assert.Contains(overdue.History, e => e.Action == "overdue");
+    }
+
+    [Fact]
+    public async Task A_deadline_that_passes_while_the_host_is_down_is_kept_after_the_restart()
+    {
+        var fresh = NodeSettings.Fresh();
+        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
+        string caseId;
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            var citizen = await CitizenOn(node);
+            caseId = (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the 3-second accept deadline passes with no host running
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var escalated = await Eventually(await CitizenOn(restarted), caseId, c => c.EscalationCount >= 1);
+
+        Assert.Equal("510104001001", escalated.History.First(e => e.Action == "escalate").UnitCode);
+    }
+
+    private static SubmitAppealRequest UrgentAppeal() => new()
+    {
+        RequestId = TestData.RequestId(),
+        Category = NodeSettings.UrgentCategory,
+        Description = "井盖缺失，有人跌倒风险。",
+        Location = InFirstGrid,
+    };
+
+    /// <summary>Reads the case until <paramref name="done"/> holds; fails after 30 seconds.</summary>
+    private static async Task<Case> Eventually(CaseService.CaseServiceClient client, string caseId, Func<Case, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var current = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
+            if (done(current))
+            {
+                return current;
+            }
+
+            Assert.False(timeout.IsCancellationRequested, $"The case never got there: {current}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<CaseService.CaseServiceClient> CitizenOn(BackboneNode node) =>
+        new(node.Channel.WithToken((await node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect,
+            "openid cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!));
+
+    private static async Task<CaseService.CaseServiceClient> StaffOn(BackboneNode node, string mobile) =>
+        new(node.Channel.WithToken((await node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect,
+            "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+}
