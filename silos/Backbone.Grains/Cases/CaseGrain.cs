@@ -4,6 +4,7 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Persistence;
+using Microsoft.Extensions.Logging;
 
 namespace Backbone.Grains.Cases;
 
@@ -29,6 +30,8 @@ public sealed class CaseRecord
     [Id(13)] public bool Overdue { get; set; }
     /// <summary>How often the case climbed to a parent unit because nobody signed for it in time.</summary>
     [Id(14)] public int EscalationCount { get; set; }
+    /// <summary>The version the grid's statistics last acknowledged; saved with the next change.</summary>
+    [Id(15)] public long StatsVersion { get; set; }
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -45,9 +48,15 @@ public sealed class CaseGrain(
     [PersistentState("case")] IPersistentState<CaseRecord> record,
     GridSeed grid,
     CaseDeadlineSettings deadlines,
+    IGrainFactory grains,
+    ILogger<CaseGrain> logger,
     TimeProvider clock) : Grain, ICaseGrain, IRemindable
 {
     private const string DeadlineReminder = "deadline";
+
+    /// <summary>A change the statistics missed (the host stopped in between) reaches them when the case next wakes.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        Case.Appeal is not null && Case.StatsVersion < Case.Version ? TellStatistics() : Task.CompletedTask;
 
     private CaseRecord Case => record.State;
 
@@ -210,7 +219,27 @@ public sealed class CaseGrain(
         Case.Version++;
         await record.WriteOrForgetAsync(this);
         await ScheduleDeadline();
+        await TellStatistics();
         return Snapshot();
+    }
+
+    /// <summary>
+    /// The case's grid (and through it every unit above) learns the case's current contribution. The
+    /// change is already saved: a failure here is logged and retried on the next change or activation.
+    /// </summary>
+    private async Task TellStatistics()
+    {
+        var contribution = new CaseContribution(
+            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action == "reply"), Case.Rating);
+        try
+        {
+            await grains.GetGrain<IUnitStatsGrain>(Case.Appeal!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, contribution);
+            Case.StatsVersion = Case.Version;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Statistics of case {CaseId} are behind; they catch up on its next change", this.GetPrimaryKeyString());
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

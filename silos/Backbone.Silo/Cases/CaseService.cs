@@ -1,6 +1,7 @@
 using System.Globalization;
 using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
 using Backbone.Silo.Security;
@@ -93,6 +94,38 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         violations.AddRange(CaseRules.ValidateNote(request.Comment, required: false, "comment", MaxShortNoteLength));
         RejectIfAny(violations);
         return ToProto(await CaseOf(request.CaseId).Rate(ActorOf(context), (CaseRating)request.Rating, CaseRules.Text(request.Comment)));
+    }
+
+    public override async Task<UnitStats> GetUnitStats(GetUnitStatsRequest request, ServerCallContext context)
+    {
+        RejectIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        var caller = context.Caller();
+        if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} see the statistics of that unit's subtree only.");
+        }
+
+        if (grid.Find(request.UnitCode) is null)
+        {
+            throw DomainException.NotFound($"No grid unit has code {request.UnitCode}.");
+        }
+
+        var (_, totals) = await grains.GetGrain<IUnitStatsGrain>(request.UnitCode).Get();
+        static double Rate(int part, int whole) => whole == 0 ? 0 : (double)part / whole;
+        return new UnitStats
+        {
+            UnitCode = request.UnitCode,
+            Received = totals.Received,
+            ByState = { totals.ByState.ToDictionary(p => CaseStates.Name(p.Key), p => p.Value) },
+            Overdue = totals.Overdue,
+            Accepted = totals.Accepted,
+            Replied = totals.Replied,
+            Rated = totals.Rated,
+            Satisfied = totals.Satisfied,
+            ResponseRate = Rate(totals.Accepted, totals.Received),
+            ResolutionRate = Rate(totals.Replied, totals.Received),
+            SatisfactionRate = Rate(totals.Satisfied, totals.Rated),
+        };
     }
 
     private async Task<Case> Act(CaseActionRequest request, ServerCallContext context, bool noteRequired, Func<ICaseGrain, Actor, string, Task<CaseSnapshot>> action)

@@ -1,0 +1,79 @@
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+
+namespace Backbone.Tests.Cases;
+
+/// <summary>The counts and three rates of a unit's subtree follow the cases, and survive a restart.</summary>
+public sealed class UnitStatsTests
+{
+    private static readonly LatLng InFirstGrid = new() { Latitude = 30.59, Longitude = 104.063 };
+    private static readonly LatLng InOtherDistrict = new() { Latitude = 30.59, Longitude = 104.10 };
+
+    [Fact]
+    public async Task Stats_match_the_cases_of_each_subtree()
+    {
+        var fresh = NodeSettings.Fresh();
+        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
+        var expected = new Dictionary<string, UnitStats>();
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            var citizen = await As(node, TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
+            var worker = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword);
+            var district = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.DistrictHandlerMobile, TestIdentity.StaffPassword);
+            var admin = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword);
+
+            var waiting = await Submit(citizen, InFirstGrid);
+            var accepted = await Submit(citizen, InFirstGrid);
+            var satisfied = await Submit(citizen, InFirstGrid);
+            var unsatisfied = await Submit(citizen, InFirstGrid);
+            await Submit(citizen, InOtherDistrict);
+            await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = accepted });
+            foreach (var id in new[] { satisfied, unsatisfied })
+            {
+                await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = id });
+                await worker.StartCaseAsync(new CaseActionRequest { CaseId = id });
+                await worker.ReplyCaseAsync(new CaseActionRequest { CaseId = id, Note = "已处理" });
+            }
+
+            await citizen.RateCaseAsync(new RateCaseRequest { CaseId = satisfied, Rating = Rating.Satisfied });
+            await citizen.RateCaseAsync(new RateCaseRequest { CaseId = unsatisfied, Rating = Rating.Unsatisfied });
+
+            var ofDistrict = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104" });
+            var ofGrid = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+            var ofCity = await admin.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "5101" });
+            await RpcAssert.Fails(StatusCode.PermissionDenied, () => district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510107" }).ResponseAsync);
+            await RpcAssert.Fails(StatusCode.PermissionDenied, () => worker.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104" }).ResponseAsync);
+
+            Assert.Equal(4, ofDistrict.Received);
+            Assert.Equal(new Dictionary<string, int>
+            {
+                ["CASE_STATE_DISPATCHED"] = 1, ["CASE_STATE_ACCEPTED"] = 1, ["CASE_STATE_CLOSED"] = 1, ["CASE_STATE_IN_PROGRESS"] = 1,
+            }, ofDistrict.ByState);
+            Assert.Equal((3, 2, 2, 1), (ofDistrict.Accepted, ofDistrict.Replied, ofDistrict.Rated, ofDistrict.Satisfied));
+            Assert.Equal((0.75, 0.5, 0.5), (ofDistrict.ResponseRate, ofDistrict.ResolutionRate, ofDistrict.SatisfactionRate));
+            Assert.Equal(ofDistrict.Received, ofGrid.Received); // every case of the district happened in that grid
+            Assert.Equal(5, ofCity.Received);
+            Assert.Equal(2, ofCity.ByState["CASE_STATE_DISPATCHED"]);
+            expected["510104"] = ofDistrict;
+            expected["5101"] = ofCity;
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var cityAdmin = await As(restarted, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword);
+        Assert.Equal(expected["510104"], await cityAdmin.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104" }));
+        Assert.Equal(expected["5101"], await cityAdmin.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "5101" }));
+    }
+
+    private static async Task<string> Submit(CaseService.CaseServiceClient citizen, LatLng where) =>
+        (await citizen.SubmitAppealAsync(new SubmitAppealRequest
+        {
+            RequestId = TestData.RequestId(),
+            Category = "noise",
+            Description = "夜间施工噪音",
+            Location = where,
+        })).CaseId;
+
+    private static async Task<CaseService.CaseServiceClient> As(BackboneNode node, string client, string redirect, string scope, string mobile, string password) =>
+        new(node.Channel.WithToken((await node.Identity.SignInAsync(client, redirect, "openid " + scope, mobile, password)).AccessToken!));
+}
