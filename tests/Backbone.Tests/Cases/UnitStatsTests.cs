@@ -48,7 +48,10 @@ public sealed class UnitStatsTests
             Assert.Equal(4, ofDistrict.Received);
             Assert.Equal(new Dictionary<string, int>
             {
-                ["CASE_STATE_DISPATCHED"] = 1, ["CASE_STATE_ACCEPTED"] = 1, ["CASE_STATE_CLOSED"] = 1, ["CASE_STATE_IN_PROGRESS"] = 1,
+                ["CASE_STATE_DISPATCHED"] = 1,
+                ["CASE_STATE_ACCEPTED"] = 1,
+                ["CASE_STATE_CLOSED"] = 1,
+                ["CASE_STATE_IN_PROGRESS"] = 1,
             }, ofDistrict.ByState);
             Assert.Equal((3, 2, 2, 1), (ofDistrict.Accepted, ofDistrict.Replied, ofDistrict.Rated, ofDistrict.Satisfied));
             Assert.Equal((0.75, 0.5, 0.5), (ofDistrict.ResponseRate, ofDistrict.ResolutionRate, ofDistrict.SatisfactionRate));
