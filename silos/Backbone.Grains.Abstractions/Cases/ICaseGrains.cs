@@ -24,6 +24,20 @@ public interface ICaseGrain : IGrainWithStringKey
     Task<CaseSnapshot> Reply(Actor by, string reply);
 
     Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment);
+
+    /// <summary>
+    /// Sends every later change to <paramref name="watcher"/> and returns the case as it is now. A
+    /// subscription lapses after a few minutes unless renewed by calling this again.
+    /// </summary>
+    Task<CaseSnapshot> Watch(Actor by, ICaseWatcher watcher);
+
+    Task Unwatch(ICaseWatcher watcher);
+}
+
+/// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>
+public interface ICaseWatcher : IGrainObserver
+{
+    void CaseChanged(CaseSnapshot snapshot);
 }
 
 /// <summary>One submission attempt, keyed by citizen id and request id: a retry returns the first case and creates nothing.</summary>

@@ -5,6 +5,7 @@ using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Persistence;
 using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 
 namespace Backbone.Grains.Cases;
 
@@ -54,6 +55,11 @@ public sealed class CaseGrain(
 {
     private const string DeadlineReminder = "deadline";
 
+    /// <summary>Watchers renew every minute; a lapsed one (its call ended without saying so) is dropped.</summary>
+    public static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(3);
+
+    private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
+
     /// <summary>A change the statistics missed (the host stopped in between) reaches them when the case next wakes.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken) =>
         Case.Appeal is not null && Case.StatsVersion < Case.Version ? TellStatistics() : Task.CompletedTask;
@@ -83,6 +89,19 @@ public sealed class CaseGrain(
     {
         EnsureVisibleTo(by);
         return Task.FromResult(Snapshot());
+    }
+
+    public Task<CaseSnapshot> Watch(Actor by, ICaseWatcher watcher)
+    {
+        EnsureVisibleTo(by);
+        _watchers.Subscribe(watcher, watcher);
+        return Task.FromResult(Snapshot());
+    }
+
+    public Task Unwatch(ICaseWatcher watcher)
+    {
+        _watchers.Unsubscribe(watcher);
+        return Task.CompletedTask;
     }
 
     public async Task<CaseSnapshot> Dispatch(Actor by, string unitCode, string note)
@@ -220,7 +239,9 @@ public sealed class CaseGrain(
         await record.WriteOrForgetAsync(this);
         await ScheduleDeadline();
         await TellStatistics();
-        return Snapshot();
+        var snapshot = Snapshot();
+        _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
+        return snapshot;
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public const int MaxPageSize = 100;
     public const int MaxShortNoteLength = 500;
 
+    /// <summary>How often a watch renews its subscription (well within <see cref="CaseGrain.WatchLifetime"/>).</summary>
+    private static readonly TimeSpan WatchRenewal = TimeSpan.FromMinutes(1);
+
     public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
@@ -128,6 +131,59 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         };
     }
 
+    public override async Task WatchCase(WatchCaseRequest request, IServerStreamWriter<Case> responseStream, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(CaseRules.ValidateCaseId(request.CaseId));
+        long seen = -1;
+        if (request.FromEtag.Length > 0 && !long.TryParse(request.FromEtag, NumberStyles.None, CultureInfo.InvariantCulture, out seen))
+        {
+            violations.Add(new FieldViolation("from_etag", "is not an etag of this case"));
+        }
+
+        RejectIfAny(violations);
+        var actor = ActorOf(context);
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<CaseSnapshot>();
+        var watcher = grains.CreateObjectReference<ICaseWatcher>(new CaseWatcher(changes.Writer));
+        var grain = CaseOf(request.CaseId);
+        try
+        {
+            var stopping = context.CancellationToken;
+            changes.Writer.TryWrite(await grain.Watch(actor, watcher));
+            using var renew = new PeriodicTimer(WatchRenewal);
+            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+            Task<CaseSnapshot>? next = null;
+            while (!stopping.IsCancellationRequested)
+            {
+                next ??= changes.Reader.ReadAsync(stopping).AsTask(); // one read at a time, so no change is taken and dropped
+                if (await Task.WhenAny(next, renewal) == renewal)
+                {
+                    await renewal;
+                    changes.Writer.TryWrite(await grain.Watch(actor, watcher)); // renews, and catches anything missed
+                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+                    continue;
+                }
+
+                var snapshot = await next;
+                next = null;
+                var version = long.Parse(snapshot.Etag, CultureInfo.InvariantCulture);
+                if (version > seen)
+                {
+                    seen = version;
+                    await responseStream.WriteAsync(ToProto(snapshot), stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away: the watch simply ends.
+        }
+        finally
+        {
+            await grain.Unwatch(watcher);
+            grains.DeleteObjectReference<ICaseWatcher>(watcher);
+        }
+    }
+
     private async Task<Case> Act(CaseActionRequest request, ServerCallContext context, bool noteRequired, Func<ICaseGrain, Actor, string, Task<CaseSnapshot>> action)
     {
         RejectIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
@@ -189,4 +245,10 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         Time = Timestamp.FromDateTimeOffset(e.Time),
         UnitCode = e.UnitCode,
     };
+}
+
+/// <summary>Hands a case's changes from the grain to one WatchCase call.</summary>
+internal sealed class CaseWatcher(System.Threading.Channels.ChannelWriter<CaseSnapshot> changes) : ICaseWatcher
+{
+    public void CaseChanged(CaseSnapshot snapshot) => changes.TryWrite(snapshot);
 }

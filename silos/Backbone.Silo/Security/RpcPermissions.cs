@@ -58,6 +58,7 @@ public static class RpcPermissions
         [Cases("StartCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("ReplyCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
