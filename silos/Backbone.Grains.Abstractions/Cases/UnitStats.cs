@@ -1,13 +1,32 @@
 namespace Backbone.Grains.Abstractions.Cases;
 
-/// <summary>What one case adds to the statistics of the units above its grid.</summary>
+/// <summary>What its grid keeps of a case: enough to count it in every unit above and to find it in a listing.</summary>
 [GenerateSerializer, Immutable]
-public sealed record CaseContribution(
+public sealed record CaseSummary(
     [property: Id(0)] CaseState State,
     [property: Id(1)] bool Overdue,
     [property: Id(2)] bool EverAccepted,
     [property: Id(3)] bool EverReplied,
-    [property: Id(4)] CaseRating? Rating);
+    [property: Id(4)] CaseRating? Rating,
+    [property: Id(5)] string Category,
+    [property: Id(6)] DateTimeOffset CreateTime);
+
+/// <summary>Which cases a listing wants; null criteria match everything. Newest first, older than the cursor.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CaseQuery(
+    [property: Id(0)] CaseState? State,
+    [property: Id(1)] string? Category,
+    [property: Id(2)] bool OverdueOnly,
+    [property: Id(3)] DateTimeOffset? SubmittedAfter,
+    [property: Id(4)] DateTimeOffset? SubmittedBefore,
+    [property: Id(5)] CaseCursor? After);
+
+/// <summary>A position in a newest-first listing: cases created before it (ties broken by id).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CaseCursor([property: Id(0)] DateTimeOffset CreateTime, [property: Id(1)] string CaseId);
+
+[GenerateSerializer, Immutable]
+public sealed record CaseListing([property: Id(0)] string CaseId, [property: Id(1)] DateTimeOffset CreateTime);
 
 /// <summary>Case counts over a unit's subtree (by where the cases happened).</summary>
 [GenerateSerializer, Immutable]
@@ -22,7 +41,7 @@ public sealed record UnitTotals(
 {
     public static readonly UnitTotals Empty = new(0, new Dictionary<CaseState, int>(), 0, 0, 0, 0, 0);
 
-    public static UnitTotals Of(IEnumerable<CaseContribution> cases)
+    public static UnitTotals Of(IEnumerable<CaseSummary> cases)
     {
         var all = cases.ToList();
         return new UnitTotals(
@@ -50,14 +69,15 @@ public sealed record UnitTotals(
 }
 
 /// <summary>
-/// A unit's case statistics, keyed by unit code. A grid keeps each case's latest contribution (saved);
+/// A unit's case statistics, keyed by unit code. A grid keeps each case's latest summary (saved), which
+/// also makes it the index listings read;
 /// every other unit keeps its children's latest totals in memory, rebuilt from them on activation.
 /// Both take only newer versions, so repeated or reordered deliveries change nothing.
 /// </summary>
 public interface IUnitStatsGrain : IGrainWithStringKey
 {
-    /// <summary>Grids only: the case's contribution as of its version <paramref name="caseVersion"/>.</summary>
-    Task Apply(string caseId, long caseVersion, CaseContribution contribution);
+    /// <summary>Grids only: the case's summary as of its version <paramref name="caseVersion"/>.</summary>
+    Task Apply(string caseId, long caseVersion, CaseSummary summary);
 
     /// <summary>A child unit's totals as of its version <paramref name="childVersion"/>.</summary>
     Task ChildChanged(string childCode, long childVersion, UnitTotals totals);
@@ -68,4 +88,8 @@ public interface IUnitStatsGrain : IGrainWithStringKey
     /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<(long Version, UnitTotals Totals)> Get();
+
+    /// <summary>Grids only: up to <paramref name="limit"/> of the grid's cases matching the query, newest first.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit);
 }

@@ -245,16 +245,17 @@ public sealed class CaseGrain(
     }
 
     /// <summary>
-    /// The case's grid (and through it every unit above) learns the case's current contribution. The
+    /// The case's grid (and through it every unit above) learns the case's current summary. The
     /// change is already saved: a failure here is logged and retried on the next change or activation.
     /// </summary>
     private async Task TellStatistics()
     {
-        var contribution = new CaseContribution(
-            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action == "reply"), Case.Rating);
+        var summary = new CaseSummary(
+            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action == "reply"), Case.Rating,
+            Case.Appeal!.Category, Case.CreateTime);
         try
         {
-            await grains.GetGrain<IUnitStatsGrain>(Case.Appeal!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, contribution);
+            await grains.GetGrain<IUnitStatsGrain>(Case.Appeal!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
             Case.StatsVersion = Case.Version;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -8,8 +8,8 @@ namespace Backbone.Grains.Cases;
 [GenerateSerializer]
 public sealed class GridStatsState
 {
-    /// <summary>Each case of the grid: its latest version and contribution.</summary>
-    [Id(0)] public Dictionary<string, (long Version, CaseContribution Contribution)> Cases { get; set; } = [];
+    /// <summary>Each case of the grid: its latest version and summary.</summary>
+    [Id(0)] public Dictionary<string, (long Version, CaseSummary Summary)> Cases { get; set; } = [];
     [Id(1)] public long Version { get; set; }
 }
 
@@ -37,7 +37,7 @@ public sealed class UnitStatsGrain(
         if (IsGrid)
         {
             _version = grid.State.Version;
-            _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Contribution));
+            _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Summary));
             return;
         }
 
@@ -50,18 +50,18 @@ public sealed class UnitStatsGrain(
         _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals));
     }
 
-    public async Task Apply(string caseId, long caseVersion, CaseContribution contribution)
+    public async Task Apply(string caseId, long caseVersion, CaseSummary summary)
     {
         if (!IsGrid || (grid.State.Cases.TryGetValue(caseId, out var known) && known.Version >= caseVersion))
         {
             return;
         }
 
-        grid.State.Cases[caseId] = (caseVersion, contribution);
+        grid.State.Cases[caseId] = (caseVersion, summary);
         grid.State.Version++;
         await grid.WriteOrForgetAsync(this);
         _version = grid.State.Version;
-        _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Contribution));
+        _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Summary));
         await TellParent();
     }
 
@@ -80,6 +80,32 @@ public sealed class UnitStatsGrain(
 
     public Task<(long Version, UnitTotals Totals)> Get() => Task.FromResult((_version, _totals));
 
+    public Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit)
+    {
+        IReadOnlyList<CaseListing> found = grid.State.Cases
+            .Where(c => Matches(c.Key, c.Value.Summary, query))
+            .Select(c => new CaseListing(c.Key, c.Value.Summary.CreateTime))
+            .OrderByDescending(c => c.CreateTime).ThenByDescending(c => c.CaseId, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+        return Task.FromResult(found);
+    }
+
+    private static bool Matches(string caseId, CaseSummary summary, CaseQuery query) =>
+        (query.State is null || summary.State == query.State)
+        && (query.Category is null || summary.Category == query.Category)
+        && (!query.OverdueOnly || summary.Overdue)
+        && (query.SubmittedAfter is null || summary.CreateTime >= query.SubmittedAfter)
+        && (query.SubmittedBefore is null || summary.CreateTime < query.SubmittedBefore)
+        && (query.After is null || CaseListings.IsOlder(summary.CreateTime, caseId, query.After));
+
     private Task TellParent() =>
         GridUnitCode.IsCity(Code) ? Task.CompletedTask : grains.GetGrain<IUnitStatsGrain>(GridUnitCode.ParentOf(Code)).ChildChanged(Code, _version, _totals);
+}
+
+public static class CaseListings
+{
+    /// <summary>Newest-first order: is (time, id) after <paramref name="cursor"/> in that order?</summary>
+    public static bool IsOlder(DateTimeOffset createTime, string caseId, CaseCursor cursor) =>
+        createTime < cursor.CreateTime || (createTime == cursor.CreateTime && string.CompareOrdinal(caseId, cursor.CaseId) < 0);
 }

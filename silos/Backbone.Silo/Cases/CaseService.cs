@@ -40,12 +40,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
 
     public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
     {
-        var violations = new List<FieldViolation>();
-        if (request.PageSize is < 0 or > MaxPageSize)
-        {
-            violations.Add(new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})"));
-        }
-
+        var violations = new List<FieldViolation>(ValidatePageSize(request.PageSize));
         var offset = 0;
         if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
         {
@@ -61,6 +56,56 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         {
             Cases = { cases.Select(ToProto) },
             NextPageToken = offset + page.CaseIds.Count < page.Total ? (offset + page.CaseIds.Count).ToString(CultureInfo.InvariantCulture) : string.Empty,
+        };
+    }
+
+    public override async Task<ListCasesResponse> ListCases(ListCasesRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        violations.AddRange(ValidatePageSize(request.PageSize));
+        if (request.Category.Length > 0 && categories.Find(request.Category) is null)
+        {
+            violations.Add(new FieldViolation("category", $"must be one of: {string.Join(", ", categories.All.Select(c => c.Code))}"));
+        }
+
+        if (request.State != V1.CaseState.Unspecified && !System.Enum.IsDefined(request.State))
+        {
+            violations.Add(new FieldViolation("state", "is not a case state"));
+        }
+
+        CaseCursor? after = null;
+        if (request.PageToken.Length > 0 && !TryParseCursor(request.PageToken, out after))
+        {
+            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+        }
+
+        RejectIfAny(violations);
+        var caller = context.Caller();
+        if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} list the cases of that unit's subtree only.");
+        }
+
+        var query = new CaseQuery(
+            request.State == V1.CaseState.Unspecified ? null : (Grains.Abstractions.Cases.CaseState)request.State,
+            request.Category.Length > 0 ? request.Category : null,
+            request.OverdueOnly,
+            request.SubmittedAfter?.ToDateTimeOffset(),
+            request.SubmittedBefore?.ToDateTimeOffset(),
+            after);
+        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        // Every grid of the subtree answers with its newest matches; the page is the newest of those.
+        var found = await Task.WhenAll(GridsUnder(request.UnitCode).Select(code => grains.GetGrain<IUnitStatsGrain>(code).Find(query, size + 1)));
+        var page = found.SelectMany(f => f)
+            .OrderByDescending(c => c.CreateTime).ThenByDescending(c => c.CaseId, StringComparer.Ordinal)
+            .Take(size + 1)
+            .ToList();
+        var actor = ActorOf(context);
+        var cases = await Task.WhenAll(page.Take(size).Select(c => CaseOf(c.CaseId).Get(actor)));
+        return new ListCasesResponse
+        {
+            Cases = { cases.Select(ToProto) },
+            NextPageToken = page.Count > size ? $"{page[size - 1].CreateTime.UtcTicks}.{page[size - 1].CaseId}" : string.Empty,
         };
     }
 
@@ -189,6 +234,26 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         RejectIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
         return ToProto(await action(CaseOf(request.CaseId), ActorOf(context), CaseRules.Text(request.Note)));
     }
+
+    private static IReadOnlyList<FieldViolation> ValidatePageSize(int pageSize) =>
+        pageSize is < 0 or > MaxPageSize ? [new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})")] : [];
+
+    private static bool TryParseCursor(string token, out CaseCursor? cursor)
+    {
+        cursor = null;
+        var parts = token.Split('.');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks || CaseRules.ValidateCaseId(parts[1]).Count > 0)
+        {
+            return false;
+        }
+
+        cursor = new CaseCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
+        return true;
+    }
+
+    private IEnumerable<string> GridsUnder(string code) =>
+        GridUnitCode.LevelOf(code) == Grains.Abstractions.Grid.UnitLevel.Grid ? [code] : grid.ChildrenOf(code).SelectMany(GridsUnder);
 
     private ICaseGrain CaseOf(string caseId) => grains.GetGrain<ICaseGrain>(caseId);
 

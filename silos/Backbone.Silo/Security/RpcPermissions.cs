@@ -51,6 +51,7 @@ public static class RpcPermissions
         [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("GetCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("ListCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         // Dispatchers only: the case grain checks the role.
         [Cases("DispatchCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("AcceptCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),

@@ -194,9 +194,7 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
         Address = "成都市锦江区春熙路",
     };
 
-    private async Task<CaseService.CaseServiceClient> Citizen() =>
-        CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!);
+    private Task<CaseService.CaseServiceClient> Citizen() => Node.CasesAsCitizenAsync();
 
     private async Task<CaseService.CaseServiceClient> NewCitizen()
     {
@@ -206,13 +204,10 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
             await browser.SignUpAsync(account);
         }
 
-        return CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
-            account.Mobile, account.Password)).AccessToken!);
+        return await Node.CasesAsCitizenAsync(account.Mobile, account.Password);
     }
 
-    private async Task<CaseService.CaseServiceClient> Staff(string mobile) =>
-        CasesAs((await Node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle",
-            mobile, TestIdentity.StaffPassword)).AccessToken!);
+    private Task<CaseService.CaseServiceClient> Staff(string mobile) => Node.CasesAsStaffAsync(mobile);
 
     private CaseService.CaseServiceClient CasesAs(string token) => new(Node.Channel.WithToken(token));
 }

@@ -13,9 +13,9 @@ public sealed class DeadlineTests
     public async Task An_unaccepted_case_climbs_to_the_parent_unit_and_an_unresolved_one_becomes_overdue()
     {
         await using var node = await BackboneNode.StartAsync();
-        var citizen = await CitizenOn(node);
-        var gridWorker = await StaffOn(node, TestIdentity.GridWorkerMobile);
-        var district = await StaffOn(node, TestIdentity.DistrictHandlerMobile);
+        var citizen = await node.CasesAsCitizenAsync();
+        var gridWorker = await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var district = await node.CasesAsStaffAsync(TestIdentity.DistrictHandlerMobile);
         var submitted = await citizen.SubmitAppealAsync(UrgentAppeal());
 
         var escalated = await Eventually(citizen, submitted.CaseId, c => c.EscalationCount >= 1);
@@ -39,13 +39,13 @@ public sealed class DeadlineTests
         string caseId;
         await using (var node = await BackboneNode.StartAsync(settings))
         {
-            var citizen = await CitizenOn(node);
+            var citizen = await node.CasesAsCitizenAsync();
             caseId = (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId;
         }
 
         await Task.Delay(TimeSpan.FromSeconds(4)); // the 3-second accept deadline passes with no host running
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
-        var escalated = await Eventually(await CitizenOn(restarted), caseId, c => c.EscalationCount >= 1);
+        var escalated = await Eventually(await restarted.CasesAsCitizenAsync(), caseId, c => c.EscalationCount >= 1);
 
         Assert.Equal("510104001001", escalated.History.First(e => e.Action == "escalate").UnitCode);
     }
@@ -74,12 +74,4 @@ public sealed class DeadlineTests
             await Task.Delay(200);
         }
     }
-
-    private static async Task<CaseService.CaseServiceClient> CitizenOn(BackboneNode node) =>
-        new(node.Channel.WithToken((await node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect,
-            "openid cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!));
-
-    private static async Task<CaseService.CaseServiceClient> StaffOn(BackboneNode node, string mobile) =>
-        new(node.Channel.WithToken((await node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect,
-            "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
 }

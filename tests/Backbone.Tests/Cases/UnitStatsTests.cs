@@ -18,10 +18,10 @@ public sealed class UnitStatsTests
         var expected = new Dictionary<string, UnitStats>();
         await using (var node = await BackboneNode.StartAsync(settings))
         {
-            var citizen = await As(node, TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
-            var worker = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword);
-            var district = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.DistrictHandlerMobile, TestIdentity.StaffPassword);
-            var admin = await As(node, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword);
+            var citizen = await node.CasesAsCitizenAsync();
+            var worker = await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+            var district = await node.CasesAsStaffAsync(TestIdentity.DistrictHandlerMobile);
+            var admin = await node.CasesAsStaffAsync(TestIdentity.CityAdminMobile);
 
             var waiting = await Submit(citizen, InFirstGrid);
             var accepted = await Submit(citizen, InFirstGrid);
@@ -63,7 +63,7 @@ public sealed class UnitStatsTests
         }
 
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
-        var cityAdmin = await As(restarted, TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "cases.handle", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword);
+        var cityAdmin = await restarted.CasesAsStaffAsync(TestIdentity.CityAdminMobile);
         Assert.Equal(expected["510104"], await cityAdmin.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104" }));
         Assert.Equal(expected["5101"], await cityAdmin.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "5101" }));
     }
@@ -76,7 +76,4 @@ public sealed class UnitStatsTests
             Description = "夜间施工噪音",
             Location = where,
         })).CaseId;
-
-    private static async Task<CaseService.CaseServiceClient> As(BackboneNode node, string client, string redirect, string scope, string mobile, string password) =>
-        new(node.Channel.WithToken((await node.Identity.SignInAsync(client, redirect, "openid " + scope, mobile, password)).AccessToken!));
 }

@@ -12,10 +12,8 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
     [Fact]
     public async Task A_citizen_watches_their_case_and_resumes_after_reconnecting_without_missing_a_change()
     {
-        var citizen = CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!);
-        var worker = CasesAs((await Node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle",
-            TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!);
+        var citizen = await Node.CasesAsCitizenAsync();
+        var worker = await Node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
         var submitted = await citizen.SubmitAppealAsync(new SubmitAppealRequest
         {
             RequestId = TestData.RequestId(),
@@ -50,8 +48,7 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
     [Fact]
     public async Task Nobody_watches_a_case_that_is_not_theirs()
     {
-        var citizen = CasesAs((await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!);
+        var citizen = await Node.CasesAsCitizenAsync();
         var submitted = await citizen.SubmitAppealAsync(new SubmitAppealRequest
         {
             RequestId = TestData.RequestId(),
@@ -59,8 +56,7 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
             Description = "别人的案件",
             Location = new LatLng { Latitude = 30.59, Longitude = 104.10 }, // 武侯区
         });
-        var district = CasesAs((await Node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle",
-            TestIdentity.DistrictHandlerMobile, TestIdentity.StaffPassword)).AccessToken!);
+        var district = await Node.CasesAsStaffAsync(TestIdentity.DistrictHandlerMobile);
 
         using var watch = district.WatchCase(new WatchCaseRequest { CaseId = submitted.CaseId }, deadline: DateTime.UtcNow.AddSeconds(30));
 
@@ -72,6 +68,4 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
         Assert.True(await watch.ResponseStream.MoveNext(), "The watch ended.");
         return watch.ResponseStream.Current;
     }
-
-    private CaseService.CaseServiceClient CasesAs(string token) => new(Node.Channel.WithToken(token));
 }

@@ -41,6 +41,17 @@ public sealed class BackboneNode : IAsyncDisposable
 
     public CitizenService.CitizenServiceClient CitizensAs(string accessToken) => new(Channel.WithToken(accessToken));
 
+    /// <summary>Case RPCs as a citizen signed in through the mini-program (scope cases.submit).</summary>
+    public async Task<CaseService.CaseServiceClient> CasesAsCitizenAsync(
+        string mobile = TestIdentity.CitizenMobile, string password = TestIdentity.CitizenPassword) =>
+        new(Channel.WithToken((await Identity.SignInAsync(
+            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit", mobile, password)).AccessToken!));
+
+    /// <summary>Case RPCs as a seeded staff member signed in through the staff console (scope cases.handle).</summary>
+    public async Task<CaseService.CaseServiceClient> CasesAsStaffAsync(string mobile) =>
+        new(Channel.WithToken((await Identity.SignInAsync(
+            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+
     /// <param name="fetchPartnerToken">False when the identity provider is not up yet (a stand-alone one started later).</param>
     public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null, bool fetchPartnerToken = true)
     {
