@@ -45,6 +45,15 @@ public sealed class DomainException : Exception
     public static DomainException InvalidArgument(string field, string description) =>
         InvalidArgument([new FieldViolation(field, description)]);
 
+    /// <summary>Throws InvalidArgument naming every violation, when there is any.</summary>
+    public static void ThrowIfAny(IReadOnlyList<FieldViolation> violations)
+    {
+        if (violations.Count > 0)
+        {
+            throw InvalidArgument(violations);
+        }
+    }
+
     public static DomainException NotFound(string message) => new(DomainErrorKind.NotFound, message);
 
     public static DomainException AlreadyExists(string message) => new(DomainErrorKind.AlreadyExists, message);

@@ -26,7 +26,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        RejectIfAny(CaseRules.ValidateAppeal(
+        DomainException.ThrowIfAny(CaseRules.ValidateAppeal(
             caller.Subject, request.RequestId, request.Category, request.Description, request.Location?.Latitude, request.Location?.Longitude,
             request.Address, request.AttachmentRefs, categories, grid, out var appeal));
         return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(appeal!));
@@ -34,7 +34,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
 
     public override async Task<Case> GetCase(GetCaseRequest request, ServerCallContext context)
     {
-        RejectIfAny(CaseRules.ValidateCaseId(request.CaseId));
+        DomainException.ThrowIfAny(CaseRules.ValidateCaseId(request.CaseId));
         return ToProto(await CaseOf(request.CaseId).Get(ActorOf(context)));
     }
 
@@ -47,7 +47,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
         }
 
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(offset, size);
@@ -79,7 +79,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
         }
 
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
         var caller = context.Caller();
         if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
         {
@@ -111,7 +111,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
 
     public override async Task<Case> DispatchCase(DispatchCaseRequest request, ServerCallContext context)
     {
-        RejectIfAny([
+        DomainException.ThrowIfAny([
             .. CaseRules.ValidateCaseId(request.CaseId),
             .. GridRules.ValidateCode(request.UnitCode, "unit_code"),
             .. CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength),
@@ -140,13 +140,13 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         }
 
         violations.AddRange(CaseRules.ValidateNote(request.Comment, required: false, "comment", MaxShortNoteLength));
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
         return ToProto(await CaseOf(request.CaseId).Rate(ActorOf(context), (CaseRating)request.Rating, CaseRules.Text(request.Comment)));
     }
 
     public override async Task<UnitStats> GetUnitStats(GetUnitStatsRequest request, ServerCallContext context)
     {
-        RejectIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         var caller = context.Caller();
         if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
         {
@@ -185,7 +185,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             violations.Add(new FieldViolation("from_etag", "is not an etag of this case"));
         }
 
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
         var changes = System.Threading.Channels.Channel.CreateUnbounded<CaseSnapshot>();
         var watcher = grains.CreateObjectReference<ICaseWatcher>(new CaseWatcher(changes.Writer));
@@ -231,7 +231,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
 
     private async Task<Case> Act(CaseActionRequest request, ServerCallContext context, bool noteRequired, Func<ICaseGrain, Actor, string, Task<CaseSnapshot>> action)
     {
-        RejectIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
+        DomainException.ThrowIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
         return ToProto(await action(CaseOf(request.CaseId), ActorOf(context), CaseRules.Text(request.Note)));
     }
 
@@ -261,14 +261,6 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     {
         var caller = context.Caller();
         return new Actor(caller.Subject, caller.Kind, caller.Role, caller.Unit);
-    }
-
-    private static void RejectIfAny(IReadOnlyList<FieldViolation> violations)
-    {
-        if (violations.Count > 0)
-        {
-            throw DomainException.InvalidArgument(violations);
-        }
     }
 
     private static Case ToProto(CaseSnapshot c) => new()

@@ -25,7 +25,7 @@ public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V
         var violations = CitizenRules.ValidateRegistration(
             request.RequestId, request.Name, request.IdNumber, request.Phone, request.Address, request.GridUnitCode, ChinaTime.Today(clock),
             out var citizen);
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
         var caller = context.Caller();
         if (caller.IsStaff && !GridUnitCode.IsWithin(citizen!.GridUnitCode, caller.Unit ?? string.Empty))
         {
@@ -50,7 +50,7 @@ public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V
         var citizenId = ResolveCitizenId(request.CitizenId, caller);
         var mask = request.UpdateMask?.Paths.ToArray() ?? [];
         var violations = CitizenRules.ValidateChange(citizenId, mask, request.Phone, request.Address, request.GridUnitCode, request.Etag, out var change);
-        RejectIfAny(violations);
+        DomainException.ThrowIfAny(violations);
 
         if (change!.GridUnitCode is not null && caller.IsCitizen)
         {
@@ -82,7 +82,7 @@ public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V
                 : throw DomainException.InvalidArgument("citizen_id", $"'{Me}' names the signed-in citizen, but this token speaks for a {caller.Kind}");
         }
 
-        RejectIfAny(CitizenRules.ValidateCitizenId(requested));
+        DomainException.ThrowIfAny(CitizenRules.ValidateCitizenId(requested));
         return caller.IsCitizen && requested != caller.Subject ? throw CitizenErrors.NotFound(requested) : requested;
     }
 
@@ -92,14 +92,6 @@ public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V
         return caller.IsStaff && !GridUnitCode.IsWithin(citizen.GridUnitCode, caller.Unit ?? string.Empty)
             ? throw CitizenErrors.NotFound(citizenId)
             : citizen;
-    }
-
-    private static void RejectIfAny(IReadOnlyList<FieldViolation> violations)
-    {
-        if (violations.Count > 0)
-        {
-            throw DomainException.InvalidArgument(violations);
-        }
     }
 
     private static Citizen ToProto(CitizenSnapshot citizen) => new()

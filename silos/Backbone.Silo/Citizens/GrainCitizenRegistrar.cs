@@ -14,10 +14,7 @@ public sealed class GrainCitizenRegistrar(IGrainFactory grains, TimeProvider clo
         var violations = CitizenRules.ValidateRegistration(
             requestId, citizen.Name, citizen.IdNumber, citizen.Mobile, citizen.Address, citizen.GridUnitCode, ChinaTime.Today(clock),
             out var valid);
-        if (violations.Count > 0)
-        {
-            throw DomainException.InvalidArgument(violations);
-        }
+        DomainException.ThrowIfAny(violations);
 
         var registered = await grains.GetGrain<ICitizenRegistrationGrain>($"identity:{requestId}").Register(valid!);
         return new RegisteredCitizen(registered.CitizenId, registered.Name);

@@ -13,13 +13,13 @@ public sealed class GridService(IGrainFactory grains, GridSeed seed) : V1.GridSe
 {
     public override async Task<GridUnit> GetUnit(GetUnitRequest request, ServerCallContext context)
     {
-        RejectIfAny(GridRules.ValidateCode(request.Code));
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.Code));
         return ToProto(await grains.GetGrain<IGridUnitGrain>(request.Code).Get());
     }
 
     public override async Task<ListChildUnitsResponse> ListChildUnits(ListChildUnitsRequest request, ServerCallContext context)
     {
-        RejectIfAny(GridRules.ValidateCode(request.Code));
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.Code));
         await grains.GetGrain<IGridUnitGrain>(request.Code).Get(); // NOT_FOUND for an unknown parent
         var children = await Task.WhenAll(seed.ChildrenOf(request.Code).Select(code => grains.GetGrain<IGridUnitGrain>(code).Get()));
         return new ListChildUnitsResponse { Units = { children.Select(ToProto) } };
@@ -32,7 +32,7 @@ public sealed class GridService(IGrainFactory grains, GridSeed seed) : V1.GridSe
             throw DomainException.InvalidArgument("location", "is required");
         }
 
-        RejectIfAny(GridRules.ValidateLocation(request.Location.Latitude, request.Location.Longitude));
+        DomainException.ThrowIfAny(GridRules.ValidateLocation(request.Location.Latitude, request.Location.Longitude));
         var grid = seed.Locate(new GeoPoint(request.Location.Latitude, request.Location.Longitude))
             ?? throw DomainException.NotFound($"No grid covers ({request.Location.Latitude}, {request.Location.Longitude}); it is outside the city.");
         return ToProto(await grains.GetGrain<IGridUnitGrain>(grid.Code).Get());
@@ -46,16 +46,8 @@ public sealed class GridService(IGrainFactory grains, GridSeed seed) : V1.GridSe
         }
 
         var mask = request.UpdateMask?.Paths.ToArray() ?? [];
-        RejectIfAny(GridRules.ValidateChange(request.Code, mask, request.Name, request.DutyPhone, request.Etag, out var change));
+        DomainException.ThrowIfAny(GridRules.ValidateChange(request.Code, mask, request.Name, request.DutyPhone, request.Etag, out var change));
         return ToProto(await grains.GetGrain<IGridUnitGrain>(request.Code).Update(change!));
-    }
-
-    private static void RejectIfAny(IReadOnlyList<FieldViolation> violations)
-    {
-        if (violations.Count > 0)
-        {
-            throw DomainException.InvalidArgument(violations);
-        }
     }
 
     private static GridUnit ToProto(GridUnitSnapshot unit) => new()
