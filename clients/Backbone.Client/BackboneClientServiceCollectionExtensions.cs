@@ -11,7 +11,8 @@ namespace Backbone.Client;
 public static class BackboneClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the backbone's typed gRPC clients (inject <see cref="CitizenService.CitizenServiceClient"/>).
+    /// Registers the backbone's typed gRPC clients (inject <see cref="CitizenService.CitizenServiceClient"/>,
+    /// <see cref="GridService.GridServiceClient"/>, <see cref="CaseService.CaseServiceClient"/>).
     /// Every call carries a bearer token (client credentials, or the citizen's token in delegated mode),
     /// gets <see cref="BackboneClientOptions.DefaultDeadline"/> when it sets no deadline, and calls that are
     /// safe to repeat are retried on UNAVAILABLE with backoff.
@@ -27,12 +28,18 @@ public static class BackboneClientServiceCollectionExtensions
         services.AddHttpClient(ClientCredentialsTokenSource.HttpClientName);
         services.TryAddSingleton<ClientCredentialsTokenSource>();
 
-        services.AddGrpcClient<CitizenService.CitizenServiceClient>(ConfigureClient)
+        AddClient<CitizenService.CitizenServiceClient>(services);
+        AddClient<GridService.GridServiceClient>(services);
+        AddClient<CaseService.CaseServiceClient>(services);
+        return services;
+    }
+
+    private static void AddClient<TClient>(IServiceCollection services)
+        where TClient : class =>
+        services.AddGrpcClient<TClient>(ConfigureClient)
             .ConfigureChannel(ConfigureChannel)
             .AddInterceptor(sp => new DefaultDeadlineInterceptor(sp.GetRequiredService<IOptions<BackboneClientOptions>>().Value.DefaultDeadline))
             .AddCallCredentials(AddTokenAsync);
-        return services;
-    }
 
     private static void ConfigureClient(IServiceProvider services, Grpc.Net.ClientFactory.GrpcClientFactoryOptions client) =>
         client.Address = services.GetRequiredService<IOptions<BackboneClientOptions>>().Value.Address;
@@ -42,25 +49,27 @@ public static class BackboneClientServiceCollectionExtensions
         var options = services.GetRequiredService<IOptions<BackboneClientOptions>>().Value;
         // Tokens over cleartext only to loopback (tests, a sidecar); anything else must use TLS.
         channel.UnsafeUseInsecureChannelCallCredentials = options.Address!.IsLoopback;
-        channel.ServiceConfig = new ServiceConfig
+        var retried = new MethodConfig
         {
-            MethodConfigs =
+            RetryPolicy = new RetryPolicy
             {
-                new MethodConfig
-                {
-                    // Registration is idempotent by request_id, reads are safe, updates set values (no increments).
-                    Names = { new MethodName { Service = CitizenService.Descriptor.FullName } },
-                    RetryPolicy = new RetryPolicy
-                    {
-                        MaxAttempts = options.MaxAttempts,
-                        InitialBackoff = TimeSpan.FromMilliseconds(200),
-                        MaxBackoff = TimeSpan.FromSeconds(2),
-                        BackoffMultiplier = 2,
-                        RetryableStatusCodes = { StatusCode.Unavailable },
-                    },
-                },
+                MaxAttempts = options.MaxAttempts,
+                InitialBackoff = TimeSpan.FromMilliseconds(200),
+                MaxBackoff = TimeSpan.FromSeconds(2),
+                BackoffMultiplier = 2,
+                RetryableStatusCodes = { StatusCode.Unavailable },
             },
         };
+        // Registration and submission are idempotent by request_id, reads are safe, citizen and unit
+        // updates set values. Case actions (accept, reply, ...) are never repeated by the SDK.
+        retried.Names.Add(new MethodName { Service = CitizenService.Descriptor.FullName });
+        retried.Names.Add(new MethodName { Service = GridService.Descriptor.FullName });
+        foreach (var method in new[] { "SubmitAppeal", "GetCase", "ListMyCases", "ListCases", "GetUnitStats" })
+        {
+            retried.Names.Add(new MethodName { Service = CaseService.Descriptor.FullName, Method = method });
+        }
+
+        channel.ServiceConfig = new ServiceConfig { MethodConfigs = { retried } };
     }
 
     private static async Task AddTokenAsync(AuthInterceptorContext context, Metadata metadata, IServiceProvider services)
