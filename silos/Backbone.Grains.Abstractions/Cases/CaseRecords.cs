@@ -52,7 +52,8 @@ public sealed record NewAppeal(
     [property: Id(6)] string GridCode,
     [property: Id(7)] string RoutedUnitCode,
     [property: Id(8)] TimeSpan AcceptWithin,
-    [property: Id(9)] TimeSpan ResolveWithin)
+    [property: Id(9)] TimeSpan ResolveWithin,
+    [property: Id(10)] TimeSpan RateWithin)
 {
     /// <summary>The same appeal, attachments compared by content (a retry after a round trip through storage).</summary>
     public bool SameAs(NewAppeal other) =>
@@ -94,7 +95,24 @@ public sealed record CaseSnapshot(
     [property: Id(18)] DateTimeOffset? AcceptDeadline,
     [property: Id(19)] DateTimeOffset? ResolveDeadline,
     [property: Id(20)] bool Overdue,
-    [property: Id(21)] int EscalationCount);
+    [property: Id(21)] int EscalationCount,
+    [property: Id(22)] IReadOnlyList<CoHandler> CoHandlers,
+    [property: Id(23)] string MergedInto,
+    [property: Id(24)] IReadOnlyList<string> MergedCases);
+
+public enum CoHandlerStatus
+{
+    Invited = 1,
+    Reported = 2,
+    Released = 3,
+}
+
+/// <summary>A unit the owning unit invited to handle part of a case (协同处置), and what it reported.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CoHandler(
+    [property: Id(0)] string UnitCode,
+    [property: Id(1)] CoHandlerStatus Status,
+    [property: Id(2)] string Report);
 
 /// <summary>A page of a citizen's case ids, newest first.</summary>
 [GenerateSerializer, Immutable]

@@ -25,6 +25,24 @@ public interface ICaseGrain : IGrainWithStringKey
 
     Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment);
 
+    /// <summary>The owning unit invites another unit to handle part of the case; the reply waits for its report.</summary>
+    Task<CaseSnapshot> InviteCoHandler(Actor by, string unitCode, string note);
+
+    /// <summary>Staff of an invited unit report their part.</summary>
+    Task<CaseSnapshot> ReportCoHandling(Actor by, string report);
+
+    /// <summary>The owning unit releases an invited unit that has not reported.</summary>
+    Task<CaseSnapshot> ReleaseCoHandler(Actor by, string unitCode, string note);
+
+    /// <summary>The dispatch centre closes this case as a duplicate of <paramref name="primaryCaseId"/>.</summary>
+    Task<CaseSnapshot> MergeInto(Actor by, string primaryCaseId, string note);
+
+    /// <summary>
+    /// The dispatch centre adds a duplicate to this (primary) case: the duplicate's citizen may now
+    /// read and watch it.
+    /// </summary>
+    Task<CaseSnapshot> AcceptDuplicate(Actor by, string duplicateCaseId, string citizenId);
+
     /// <summary>
     /// Sends every later change to <paramref name="watcher"/> and returns the case as it is now. A
     /// subscription lapses after a few minutes unless renewed by calling this again.

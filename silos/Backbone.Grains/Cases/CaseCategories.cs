@@ -5,10 +5,10 @@ namespace Backbone.Grains.Cases;
 
 /// <summary>
 /// One row of the dispatch rule table: an appeal category, the level of unit that owns it, how long
-/// that unit has to sign for a case (else it climbs to the parent unit) and to resolve it (else it is
-/// flagged overdue).
+/// that unit has to sign for a case (else it climbs to the parent unit), to resolve it (else it is
+/// flagged overdue), and how long the citizen has to rate a reply (else the case closes unrated).
 /// </summary>
-public sealed record CaseCategory(string Code, string Name, UnitLevel Level, TimeSpan AcceptWithin, TimeSpan ResolveWithin);
+public sealed record CaseCategory(string Code, string Name, UnitLevel Level, TimeSpan AcceptWithin, TimeSpan ResolveWithin, TimeSpan RateWithin);
 
 /// <summary>The configured categories. A category owned at city level waits for the dispatch centre.</summary>
 public sealed class CaseCategories(IEnumerable<CaseCategory> categories)

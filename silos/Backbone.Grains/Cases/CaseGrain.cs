@@ -33,6 +33,14 @@ public sealed class CaseRecord
     [Id(14)] public int EscalationCount { get; set; }
     /// <summary>The version the grid's statistics last acknowledged; saved with the next change.</summary>
     [Id(15)] public long StatsVersion { get; set; }
+    /// <summary>When the citizen must have rated the reply; after it the case closes unrated.</summary>
+    [Id(16)] public DateTimeOffset? RateDeadline { get; set; }
+    [Id(17)] public List<CoHandler> CoHandlers { get; set; } = [];
+    /// <summary>For a duplicate: the primary case it was merged into.</summary>
+    [Id(18)] public string MergedInto { get; set; } = string.Empty;
+    /// <summary>For a primary: the duplicates merged into it, and their citizens, who follow it.</summary>
+    [Id(19)] public List<string> MergedCases { get; set; } = [];
+    [Id(20)] public List<string> Followers { get; set; } = [];
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -91,6 +99,100 @@ public sealed class CaseGrain(
         return Task.FromResult(Snapshot());
     }
 
+    public async Task<CaseSnapshot> InviteCoHandler(Actor by, string unitCode, string note)
+    {
+        EnsureOwningUnit(by);
+        if (grid.Find(unitCode) is null)
+        {
+            throw DomainException.InvalidArgument("unit_code", $"no grid unit has code {unitCode}");
+        }
+
+        if (unitCode == Case.UnitCode || Case.CoHandlers.Any(c => c.UnitCode == unitCode && c.Status == CoHandlerStatus.Invited))
+        {
+            throw DomainException.FailedPrecondition($"Unit {unitCode} already handles this case.");
+        }
+
+        EnsureState("invite a co-handler to", CaseState.Accepted, CaseState.InProgress);
+        Case.CoHandlers.RemoveAll(c => c.UnitCode == unitCode);
+        Case.CoHandlers.Add(new CoHandler(unitCode, CoHandlerStatus.Invited, string.Empty));
+        Record("invite", Case.State, Case.State, by, $"{unitCode}: {note}");
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> ReportCoHandling(Actor by, string report)
+    {
+        EnsureVisibleTo(by);
+        var invited = Case.CoHandlers.FindIndex(c => c.Status == CoHandlerStatus.Invited && by.IsStaff && GridUnitCode.IsWithin(c.UnitCode, by.Unit!));
+        if (invited < 0)
+        {
+            throw DomainException.PermissionDenied("Only staff of a unit invited to co-handle this case (and not yet reported) report on it.");
+        }
+
+        EnsureState("report on", CaseState.Accepted, CaseState.InProgress);
+        Case.CoHandlers[invited] = Case.CoHandlers[invited] with { Status = CoHandlerStatus.Reported, Report = report };
+        Record("co-report", Case.State, Case.State, by, report);
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> ReleaseCoHandler(Actor by, string unitCode, string note)
+    {
+        EnsureOwningUnit(by);
+        var invited = Case.CoHandlers.FindIndex(c => c.UnitCode == unitCode && c.Status == CoHandlerStatus.Invited);
+        if (invited < 0)
+        {
+            throw DomainException.FailedPrecondition($"Unit {unitCode} is not waiting to report on this case.");
+        }
+
+        Case.CoHandlers[invited] = Case.CoHandlers[invited] with { Status = CoHandlerStatus.Released };
+        Record("release", Case.State, Case.State, by, $"{unitCode}: {note}");
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> MergeInto(Actor by, string primaryCaseId, string note)
+    {
+        EnsureDispatcher(by);
+        if (Case.State == CaseState.Closed)
+        {
+            return Case.MergedInto == primaryCaseId ? Snapshot() : throw DomainException.FailedPrecondition("The duplicate is already CASE_STATE_CLOSED.");
+        }
+
+        Case.MergedInto = primaryCaseId;
+        Record("merge", Case.State, CaseState.Closed, by, $"duplicate of {primaryCaseId}: {note}");
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> AcceptDuplicate(Actor by, string duplicateCaseId, string citizenId)
+    {
+        EnsureDispatcher(by);
+        if (Case.State == CaseState.Closed)
+        {
+            throw DomainException.FailedPrecondition("Cannot merge into a case that is CASE_STATE_CLOSED.");
+        }
+
+        if (Case.MergedCases.Contains(duplicateCaseId))
+        {
+            return Snapshot();
+        }
+
+        Case.MergedCases.Add(duplicateCaseId);
+        if (citizenId != Case.Appeal!.CitizenId && !Case.Followers.Contains(citizenId))
+        {
+            Case.Followers.Add(citizenId);
+        }
+
+        Record("absorb", Case.State, Case.State, by, $"duplicate {duplicateCaseId} merged in");
+        return await Save();
+    }
+
+    private void EnsureDispatcher(Actor by)
+    {
+        EnsureVisibleTo(by);
+        if (!by.IsDispatcher)
+        {
+            throw DomainException.PermissionDenied("Only the dispatch centre (dispatchers, city administrators) merges cases.");
+        }
+    }
+
     public Task<CaseSnapshot> Watch(Actor by, ICaseWatcher watcher)
     {
         EnsureVisibleTo(by);
@@ -142,7 +244,15 @@ public sealed class CaseGrain(
     {
         EnsureOwningUnit(by);
         EnsureState("reply", CaseState.InProgress);
+        var waiting = Case.CoHandlers.Where(c => c.Status == CoHandlerStatus.Invited).Select(c => c.UnitCode).ToList();
+        if (waiting.Count > 0)
+        {
+            throw DomainException.FailedPrecondition(
+                $"Cannot reply yet: co-handling units {string.Join(", ", waiting)} have not reported; wait for them or release them.");
+        }
+
         Case.Reply = reply;
+        Case.RateDeadline = clock.GetUtcNow() + Case.Appeal!.RateWithin;
         Record("reply", CaseState.InProgress, CaseState.Replied, by, reply);
         return await Save();
     }
@@ -150,9 +260,9 @@ public sealed class CaseGrain(
     public async Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment)
     {
         EnsureVisibleTo(by);
-        if (!by.IsCitizen)
+        if (!by.IsCitizen || by.Subject != Case.Appeal!.CitizenId)
         {
-            throw DomainException.PermissionDenied("Only the case's citizen rates it.");
+            throw DomainException.PermissionDenied("Only the citizen who submitted the case rates it.");
         }
 
         EnsureState("rate", CaseState.Replied);
@@ -181,14 +291,18 @@ public sealed class CaseGrain(
         return await Save();
     }
 
-    /// <summary>Its citizen; staff whose subtree holds the case's unit or grid. Anyone else: as if it did not exist.</summary>
+    /// <summary>
+    /// Its citizen and the citizens of duplicates merged into it; staff whose subtree holds the case's grid,
+    /// its owning unit or a co-handling unit. Anyone else: as if it did not exist.
+    /// </summary>
     private void EnsureVisibleTo(Actor by)
     {
         var appeal = Case.Appeal ?? throw NotFound();
         var visible = by.IsCitizen
-            ? by.Subject == appeal.CitizenId
+            ? by.Subject == appeal.CitizenId || Case.Followers.Contains(by.Subject)
             : by.IsStaff && by.Unit is { } unit
-                && (by.IsDispatcher || GridUnitCode.IsWithin(appeal.GridCode, unit) || (Case.UnitCode.Length > 0 && GridUnitCode.IsWithin(Case.UnitCode, unit)));
+                && (by.IsDispatcher || GridUnitCode.IsWithin(appeal.GridCode, unit) || (Case.UnitCode.Length > 0 && GridUnitCode.IsWithin(Case.UnitCode, unit))
+                    || Case.CoHandlers.Any(c => GridUnitCode.IsWithin(c.UnitCode, unit)));
         if (!visible)
         {
             throw NotFound();
@@ -281,6 +395,11 @@ public sealed class CaseGrain(
                 $"unit {late} did not sign for it within {Case.Appeal.AcceptWithin}");
             await Save();
         }
+        else if (Case.State == CaseState.Replied && now >= Case.RateDeadline)
+        {
+            Record("close", CaseState.Replied, CaseState.Closed, Actor.System, $"not rated within {Case.Appeal.RateWithin}");
+            await Save();
+        }
         else if (Case.State is CaseState.Accepted or CaseState.InProgress && now >= Case.ResolveDeadline && !Case.Overdue)
         {
             Case.Overdue = true;
@@ -300,6 +419,7 @@ public sealed class CaseGrain(
         {
             CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
             CaseState.Accepted or CaseState.InProgress when !Case.Overdue => Case.ResolveDeadline,
+            CaseState.Replied => Case.RateDeadline,
             _ => null,
         };
         if (next is { } due)
@@ -322,7 +442,8 @@ public sealed class CaseGrain(
             this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address, appeal.AttachmentRefs,
             appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
             Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
-            Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount);
+            Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount,
+            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases]);
     }
 }
 

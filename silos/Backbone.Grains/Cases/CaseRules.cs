@@ -75,7 +75,7 @@ public static class CaseRules
         if (violations.Count == 0)
         {
             appeal = new NewAppeal(citizenId, rule!.Code, text, new GeoPoint(latitude!.Value, longitude!.Value), place, [.. attachmentRefs],
-                located!.Code, CaseCategories.Route(rule, located.Code), rule.AcceptWithin, rule.ResolveWithin);
+                located!.Code, CaseCategories.Route(rule, located.Code), rule.AcceptWithin, rule.ResolveWithin, rule.RateWithin);
         }
 
         return violations;

@@ -131,6 +131,40 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public override Task<Case> ReplyCase(CaseActionRequest request, ServerCallContext context) =>
         Act(request, context, noteRequired: true, (c, by, note) => c.Reply(by, note));
 
+    public override Task<Case> InviteCoHandler(CoHandlerRequest request, ServerCallContext context) =>
+        CoHandlerAction(request, context, (c, by) => c.InviteCoHandler(by, request.UnitCode, CaseRules.Text(request.Note)));
+
+    public override Task<Case> ReportCoHandling(CaseActionRequest request, ServerCallContext context) =>
+        Act(request, context, noteRequired: true, (c, by, report) => c.ReportCoHandling(by, report));
+
+    public override Task<Case> ReleaseCoHandler(CoHandlerRequest request, ServerCallContext context) =>
+        CoHandlerAction(request, context, (c, by) => c.ReleaseCoHandler(by, request.UnitCode, CaseRules.Text(request.Note)));
+
+    public override async Task<Case> MergeCases(MergeCasesRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>();
+        violations.AddRange(CaseRules.ValidateCaseId(request.PrimaryCaseId).Select(v => v with { Field = "primary_case_id" }));
+        violations.AddRange(CaseRules.ValidateCaseId(request.DuplicateCaseId).Select(v => v with { Field = "duplicate_case_id" }));
+        violations.AddRange(CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength));
+        if (request.PrimaryCaseId == request.DuplicateCaseId && violations.Count == 0)
+        {
+            violations.Add(new FieldViolation("duplicate_case_id", "must differ from primary_case_id"));
+        }
+
+        DomainException.ThrowIfAny(violations);
+        var actor = ActorOf(context);
+        var duplicate = await CaseOf(request.DuplicateCaseId).Get(actor);
+        if (duplicate.State == Grains.Abstractions.Cases.CaseState.Closed && duplicate.MergedInto != request.PrimaryCaseId)
+        {
+            throw DomainException.FailedPrecondition("Cannot merge a duplicate that is CASE_STATE_CLOSED.");
+        }
+
+        // The duplicate's citizen follows the primary before the duplicate closes, so they never lose sight of it.
+        await CaseOf(request.PrimaryCaseId).AcceptDuplicate(actor, request.DuplicateCaseId, duplicate.CitizenId);
+        await CaseOf(request.DuplicateCaseId).MergeInto(actor, request.PrimaryCaseId, CaseRules.Text(request.Note));
+        return ToProto(await CaseOf(request.PrimaryCaseId).Get(actor));
+    }
+
     public override async Task<Case> RateCase(RateCaseRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(CaseRules.ValidateCaseId(request.CaseId));
@@ -229,6 +263,16 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         }
     }
 
+    private async Task<Case> CoHandlerAction(CoHandlerRequest request, ServerCallContext context, Func<ICaseGrain, Actor, Task<CaseSnapshot>> action)
+    {
+        DomainException.ThrowIfAny([
+            .. CaseRules.ValidateCaseId(request.CaseId),
+            .. GridRules.ValidateCode(request.UnitCode, "unit_code"),
+            .. CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength),
+        ]);
+        return ToProto(await action(CaseOf(request.CaseId), ActorOf(context)));
+    }
+
     private async Task<Case> Act(CaseActionRequest request, ServerCallContext context, bool noteRequired, Func<ICaseGrain, Actor, string, Task<CaseSnapshot>> action)
     {
         DomainException.ThrowIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
@@ -288,6 +332,12 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         ResolveDeadline = c.ResolveDeadline is { } resolve ? Timestamp.FromDateTimeOffset(resolve) : null,
         Overdue = c.Overdue,
         EscalationCount = c.EscalationCount,
+        CoHandlers =
+        {
+            c.CoHandlers.Select(h => new V1.CoHandler { UnitCode = h.UnitCode, Status = (V1.CoHandler.Types.Status)h.Status, Report = h.Report }),
+        },
+        MergedInto = c.MergedInto,
+        MergedCaseIds = { c.MergedCases },
     };
 
     private static V1.CaseEvent ToProto(CaseEvent e) => new()

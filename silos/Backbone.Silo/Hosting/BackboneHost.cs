@@ -72,7 +72,7 @@ public static class BackboneHost
         builder.Services.AddSingleton(GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile)));
         builder.Services.AddSingleton(new CaseCategories(
             options.Cases.Categories.Select(c => new CaseCategory(
-                c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin))));
+                c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin))));
         builder.Services.AddSingleton(new CaseDeadlineSettings(options.Cases.DeadlineCheckPeriod));
         builder.Services.Configure<ReminderOptions>(reminders =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));

@@ -87,6 +87,9 @@ public sealed class BackboneOptions
 
         /// <summary>How long the owning unit has, once it signed, to reply before the case is flagged overdue.</summary>
         public TimeSpan ResolveWithin { get; set; } = TimeSpan.FromDays(1);
+
+        /// <summary>How long the citizen has to rate a reply before the case closes unrated.</summary>
+        public TimeSpan RateWithin { get; set; } = TimeSpan.FromDays(3);
     }
 
     public sealed class PrivacyOptions
@@ -196,9 +199,9 @@ public sealed class BackboneOptions
                 errors.Add($"Backbone:Cases:Categories:{i}:Code must be lower-case letters, digits, '_' or '.'");
             }
 
-            if (category.AcceptWithin <= TimeSpan.Zero || category.ResolveWithin <= TimeSpan.Zero)
+            if (category.AcceptWithin <= TimeSpan.Zero || category.ResolveWithin <= TimeSpan.Zero || category.RateWithin <= TimeSpan.Zero)
             {
-                errors.Add($"Backbone:Cases:Categories:{i}:AcceptWithin and ResolveWithin must be positive");
+                errors.Add($"Backbone:Cases:Categories:{i}:AcceptWithin, ResolveWithin and RateWithin must be positive");
             }
 
             if (!Enum.TryParse<Grains.Abstractions.Grid.UnitLevel>(category.Level, ignoreCase: false, out _))

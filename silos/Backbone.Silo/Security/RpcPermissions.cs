@@ -58,6 +58,11 @@ public static class RpcPermissions
         [Cases("ReturnCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("StartCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("ReplyCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("InviteCoHandler")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("ReportCoHandling")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("ReleaseCoHandler")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        // Dispatchers only: the case grains check the role.
+        [Cases("MergeCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),

@@ -76,6 +76,63 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task Co_handling_blocks_the_reply_until_every_invited_unit_reported_or_was_released()
+    {
+        var citizen = await Citizen();
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+        var district = await Staff(TestIdentity.DistrictHandlerMobile);
+        var submitted = await citizen.SubmitAppealAsync(Appeal("noise", "工地夜间施工，涉及两个社区。"));
+        await gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        await gridWorker.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+
+        await gridWorker.InviteCoHandlerAsync(new CoHandlerRequest { CaseId = submitted.CaseId, UnitCode = "510104001002", Note = "请和平社区协查" });
+        await gridWorker.InviteCoHandlerAsync(new CoHandlerRequest { CaseId = submitted.CaseId, UnitCode = "510104002", Note = "请书院街街道协查" });
+        var blocked = await RpcAssert.Fails(StatusCode.FailedPrecondition,
+            () => gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已处理" }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied,
+            () => gridWorker.ReportCoHandlingAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "我不是被邀请的单位" }).ResponseAsync);
+        await district.ReportCoHandlingAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "和平社区已劝导施工方" });
+        await gridWorker.ReleaseCoHandlerAsync(new CoHandlerRequest { CaseId = submitted.CaseId, UnitCode = "510104002", Note = "无需街道参与" });
+        var replied = await gridWorker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "已协同处置" });
+
+        Assert.Contains("510104001002", blocked.Status.Detail);
+        Assert.Equal(CaseState.Replied, replied.State);
+        Assert.Equal(
+            [("510104001002", CoHandler.Types.Status.Reported, "和平社区已劝导施工方"), ("510104002", CoHandler.Types.Status.Released, "")],
+            replied.CoHandlers.Select(h => (h.UnitCode, h.Status, h.Report)));
+    }
+
+    [Fact]
+    public async Task A_merged_duplicate_closes_and_its_citizen_follows_the_primary()
+    {
+        var first = await Citizen();
+        var second = await NewCitizen();
+        var dispatcher = await Staff(TestIdentity.CityAdminMobile);
+        var gridWorker = await Staff(TestIdentity.GridWorkerMobile);
+        var primary = await first.SubmitAppealAsync(Appeal("noise", "春熙路酒吧噪音。"));
+        var duplicate = await second.SubmitAppealAsync(Appeal("noise", "春熙路有酒吧很吵。"));
+
+        await RpcAssert.Fails(StatusCode.NotFound, () => second.GetCaseAsync(new GetCaseRequest { CaseId = primary.CaseId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => gridWorker.MergeCasesAsync(new MergeCasesRequest
+        {
+            PrimaryCaseId = primary.CaseId,
+            DuplicateCaseId = duplicate.CaseId,
+        }).ResponseAsync);
+        var merged = await dispatcher.MergeCasesAsync(new MergeCasesRequest { PrimaryCaseId = primary.CaseId, DuplicateCaseId = duplicate.CaseId, Note = "同一酒吧" });
+        var followed = await second.GetCaseAsync(new GetCaseRequest { CaseId = primary.CaseId });
+        var closedDuplicate = await second.GetCaseAsync(new GetCaseRequest { CaseId = duplicate.CaseId });
+
+        Assert.Equal([duplicate.CaseId], merged.MergedCaseIds);
+        Assert.Equal(primary.CaseId, followed.CaseId);
+        Assert.Equal((CaseState.Closed, primary.CaseId), (closedDuplicate.State, closedDuplicate.MergedInto));
+        await RpcAssert.Fails(StatusCode.FailedPrecondition, () => dispatcher.MergeCasesAsync(new MergeCasesRequest
+        {
+            PrimaryCaseId = duplicate.CaseId,
+            DuplicateCaseId = primary.CaseId,
+        }).ResponseAsync);
+    }
+
+    [Fact]
     public async Task An_action_the_state_does_not_allow_names_the_state()
     {
         var citizen = await Citizen();

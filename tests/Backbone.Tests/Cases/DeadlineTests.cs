@@ -32,6 +32,23 @@ public sealed class DeadlineTests
     }
 
     [Fact]
+    public async Task A_reply_nobody_rates_in_time_closes_the_case()
+    {
+        await using var node = await BackboneNode.StartAsync();
+        var citizen = await node.CasesAsCitizenAsync();
+        var worker = await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var submitted = await citizen.SubmitAppealAsync(UrgentAppeal());
+        await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        await worker.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        await worker.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "井盖已补装" });
+
+        var closed = await Eventually(citizen, submitted.CaseId, c => c.State == CaseState.Closed);
+
+        Assert.Equal(Rating.Unspecified, closed.Rating);
+        Assert.Equal(("close", "system"), (closed.History[^1].Action, closed.History[^1].Actor));
+    }
+
+    [Fact]
     public async Task A_deadline_that_passes_while_the_host_is_down_is_kept_after_the_restart()
     {
         var fresh = NodeSettings.Fresh();

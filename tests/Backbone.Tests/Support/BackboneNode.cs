@@ -118,6 +118,7 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         "--Backbone:Cases:Categories:6:Level=Grid",
         "--Backbone:Cases:Categories:6:AcceptWithin=00:00:03",
         "--Backbone:Cases:Categories:6:ResolveWithin=00:00:03",
+        "--Backbone:Cases:Categories:6:RateWithin=00:00:03",
         .. Authority.Length > 0
             ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
             : TestIdentity.Args(),
