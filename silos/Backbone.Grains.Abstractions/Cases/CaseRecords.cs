@@ -2,6 +2,15 @@ using Backbone.Grains.Abstractions.Grid;
 
 namespace Backbone.Grains.Abstractions.Cases;
 
+public enum CaseKind
+{
+    /// <summary>A 12345-hotline style request (一键回应).</summary>
+    Appeal = 1,
+
+    /// <summary>An application for a public service (一网通办).</summary>
+    Application = 2,
+}
+
 public enum CaseState
 {
     Submitted = 1,
@@ -10,6 +19,10 @@ public enum CaseState
     InProgress = 4,
     Replied = 5,
     Closed = 6,
+    SupplementRequired = 7,
+    UnderReview = 8,
+    Approved = 9,
+    Denied = 10,
 }
 
 public enum CaseRating
@@ -42,7 +55,7 @@ public sealed record Actor(
 /// (empty: the dispatch centre), with the category's deadlines as they were when it was submitted.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record NewAppeal(
+public sealed record NewCase(
     [property: Id(0)] string CitizenId,
     [property: Id(1)] string Category,
     [property: Id(2)] string Description,
@@ -53,10 +66,11 @@ public sealed record NewAppeal(
     [property: Id(7)] string RoutedUnitCode,
     [property: Id(8)] TimeSpan AcceptWithin,
     [property: Id(9)] TimeSpan ResolveWithin,
-    [property: Id(10)] TimeSpan RateWithin)
+    [property: Id(10)] TimeSpan RateWithin,
+    [property: Id(11)] CaseKind Kind = CaseKind.Appeal)
 {
     /// <summary>The same appeal, attachments compared by content (a retry after a round trip through storage).</summary>
-    public bool SameAs(NewAppeal other) =>
+    public bool SameAs(NewCase other) =>
         this with { AttachmentRefs = [] } == other with { AttachmentRefs = [] } && AttachmentRefs.SequenceEqual(other.AttachmentRefs);
 }
 
@@ -98,7 +112,10 @@ public sealed record CaseSnapshot(
     [property: Id(21)] int EscalationCount,
     [property: Id(22)] IReadOnlyList<CoHandler> CoHandlers,
     [property: Id(23)] string MergedInto,
-    [property: Id(24)] IReadOnlyList<string> MergedCases);
+    [property: Id(24)] IReadOnlyList<string> MergedCases,
+    [property: Id(25)] CaseKind Kind,
+    [property: Id(26)] IReadOnlyList<string> MissingMaterials,
+    [property: Id(27)] string Decision);
 
 public enum CoHandlerStatus
 {

@@ -8,7 +8,7 @@ namespace Backbone.Grains.Abstractions.Cases;
 public interface ICaseGrain : IGrainWithStringKey
 {
     /// <summary>Creates the case; again with the same appeal returns it unchanged.</summary>
-    Task<CaseSnapshot> Submit(NewAppeal appeal);
+    Task<CaseSnapshot> Submit(NewCase appeal);
 
     [Orleans.Concurrency.ReadOnly]
     Task<CaseSnapshot> Get(Actor by);
@@ -24,6 +24,15 @@ public interface ICaseGrain : IGrainWithStringKey
     Task<CaseSnapshot> Reply(Actor by, string reply);
 
     Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment);
+
+    /// <summary>Applications: the owning unit asks the citizen for missing materials (补正).</summary>
+    Task<CaseSnapshot> RequestSupplement(Actor by, IReadOnlyList<string> missingMaterials, string note);
+
+    /// <summary>Applications: the citizen adds the missing materials, which returns the application to review.</summary>
+    Task<CaseSnapshot> Resubmit(Actor by, IReadOnlyList<string> attachmentRefs, string note);
+
+    /// <summary>Applications under review: the owning unit approves, or denies with a reason.</summary>
+    Task<CaseSnapshot> Decide(Actor by, bool approve, string reason);
 
     /// <summary>The owning unit invites another unit to handle part of the case; the reply waits for its report.</summary>
     Task<CaseSnapshot> InviteCoHandler(Actor by, string unitCode, string note);
@@ -61,7 +70,7 @@ public interface ICaseWatcher : IGrainObserver
 /// <summary>One submission attempt, keyed by citizen id and request id: a retry returns the first case and creates nothing.</summary>
 public interface ICaseSubmissionGrain : IGrainWithStringKey
 {
-    Task<CaseSnapshot> Submit(NewAppeal appeal);
+    Task<CaseSnapshot> Submit(NewCase appeal);
 }
 
 /// <summary>The ids of one citizen's cases, keyed by citizen id, kept as cases are submitted (nothing scans storage).</summary>

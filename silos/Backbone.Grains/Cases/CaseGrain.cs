@@ -12,7 +12,7 @@ namespace Backbone.Grains.Cases;
 [GenerateSerializer]
 public sealed class CaseRecord
 {
-    [Id(0)] public NewAppeal? Appeal { get; set; }
+    [Id(0)] public NewCase? Appeal { get; set; }
     [Id(1)] public CaseState State { get; set; }
     [Id(2)] public string UnitCode { get; set; } = string.Empty;
     [Id(3)] public string Reply { get; set; } = string.Empty;
@@ -41,6 +41,12 @@ public sealed class CaseRecord
     /// <summary>For a primary: the duplicates merged into it, and their citizens, who follow it.</summary>
     [Id(19)] public List<string> MergedCases { get; set; } = [];
     [Id(20)] public List<string> Followers { get; set; } = [];
+    /// <summary>Applications: what the unit asked the citizen to add (补正), until they add it.</summary>
+    [Id(21)] public List<string> MissingMaterials { get; set; } = [];
+    /// <summary>Applications: materials the citizen added after submitting.</summary>
+    [Id(22)] public List<string> AddedAttachments { get; set; } = [];
+    /// <summary>Applications: the decision's note or reason.</summary>
+    [Id(23)] public string Decision { get; set; } = string.Empty;
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -74,7 +80,7 @@ public sealed class CaseGrain(
 
     private CaseRecord Case => record.State;
 
-    public async Task<CaseSnapshot> Submit(NewAppeal appeal)
+    public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
         if (Case.Appeal is not null)
         {
@@ -83,8 +89,14 @@ public sealed class CaseGrain(
 
         Case.Appeal = appeal;
         Case.CreateTime = clock.GetUtcNow();
+        if (appeal.Kind == CaseKind.Application)
+        {
+            // An application goes straight to the unit that reviews it; a city-level one to the city.
+            Case.UnitCode = appeal.RoutedUnitCode.Length > 0 ? appeal.RoutedUnitCode : appeal.GridCode[..GridUnitCode.LevelLengths[0]];
+        }
+
         Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), string.Empty);
-        if (appeal.RoutedUnitCode.Length > 0)
+        if (appeal.Kind == CaseKind.Appeal && appeal.RoutedUnitCode.Length > 0)
         {
             Case.UnitCode = appeal.RoutedUnitCode;
             Record("dispatch", CaseState.Submitted, CaseState.Dispatched, Actor.System, $"rule: category {appeal.Category}");
@@ -112,6 +124,7 @@ public sealed class CaseGrain(
             throw DomainException.FailedPrecondition($"Unit {unitCode} already handles this case.");
         }
 
+        EnsureKind(CaseKind.Appeal, "invite a co-handler to");
         EnsureState("invite a co-handler to", CaseState.Accepted, CaseState.InProgress);
         Case.CoHandlers.RemoveAll(c => c.UnitCode == unitCode);
         Case.CoHandlers.Add(new CoHandler(unitCode, CoHandlerStatus.Invited, string.Empty));
@@ -184,9 +197,18 @@ public sealed class CaseGrain(
         return await Save();
     }
 
+    private void EnsureKind(CaseKind kind, string action)
+    {
+        if (Case.Appeal!.Kind != kind)
+        {
+            throw DomainException.FailedPrecondition($"Cannot {action} a case of kind CASE_KIND_{Case.Appeal.Kind.ToString().ToUpperInvariant()}.");
+        }
+    }
+
     private void EnsureDispatcher(Actor by)
     {
         EnsureVisibleTo(by);
+        EnsureKind(CaseKind.Appeal, "merge");
         if (!by.IsDispatcher)
         {
             throw DomainException.PermissionDenied("Only the dispatch centre (dispatchers, city administrators) merges cases.");
@@ -219,6 +241,7 @@ public sealed class CaseGrain(
             throw DomainException.InvalidArgument("unit_code", $"no grid unit has code {unitCode}");
         }
 
+        EnsureKind(CaseKind.Appeal, "dispatch");
         EnsureState("dispatch", CaseState.Submitted, CaseState.Dispatched);
         var from = Case.State;
         Case.UnitCode = unitCode;
@@ -226,11 +249,13 @@ public sealed class CaseGrain(
         return await Save();
     }
 
-    public Task<CaseSnapshot> Accept(Actor by, string note) => UnitAction(by, "accept", [CaseState.Dispatched], CaseState.Accepted, note);
+    public Task<CaseSnapshot> Accept(Actor by, string note) =>
+        UnitAction(by, "accept", [Case.Appeal?.Kind == CaseKind.Application ? CaseState.Submitted : CaseState.Dispatched], CaseState.Accepted, note);
 
     public async Task<CaseSnapshot> Return(Actor by, string reason)
     {
         EnsureOwningUnit(by);
+        EnsureKind(CaseKind.Appeal, "return");
         EnsureState("return", CaseState.Dispatched, CaseState.Accepted);
         var from = Case.State;
         Case.UnitCode = string.Empty;
@@ -238,11 +263,49 @@ public sealed class CaseGrain(
         return await Save();
     }
 
-    public Task<CaseSnapshot> Start(Actor by, string note) => UnitAction(by, "start", [CaseState.Accepted], CaseState.InProgress, note);
+    public Task<CaseSnapshot> Start(Actor by, string note) =>
+        UnitAction(by, "start", [CaseState.Accepted], Case.Appeal?.Kind == CaseKind.Application ? CaseState.UnderReview : CaseState.InProgress, note);
+
+    public async Task<CaseSnapshot> RequestSupplement(Actor by, IReadOnlyList<string> missingMaterials, string note)
+    {
+        EnsureOwningUnit(by);
+        EnsureKind(CaseKind.Application, "ask for materials on");
+        EnsureState("ask for materials on", CaseState.Submitted);
+        Case.MissingMaterials = [.. missingMaterials];
+        Record("request-supplement", CaseState.Submitted, CaseState.SupplementRequired, by, $"{string.Join("、", missingMaterials)}: {note}");
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> Resubmit(Actor by, IReadOnlyList<string> attachmentRefs, string note)
+    {
+        EnsureVisibleTo(by);
+        if (!by.IsCitizen || by.Subject != Case.Appeal!.CitizenId)
+        {
+            throw DomainException.PermissionDenied("Only the citizen who applied adds materials.");
+        }
+
+        EnsureState("resubmit", CaseState.SupplementRequired);
+        Case.AddedAttachments.AddRange(attachmentRefs);
+        Case.MissingMaterials.Clear();
+        Record("resubmit", CaseState.SupplementRequired, CaseState.Submitted, by, note);
+        return await Save();
+    }
+
+    public async Task<CaseSnapshot> Decide(Actor by, bool approve, string reason)
+    {
+        EnsureOwningUnit(by);
+        EnsureKind(CaseKind.Application, "decide");
+        EnsureState("decide", CaseState.UnderReview);
+        Case.Decision = reason;
+        Case.RateDeadline = clock.GetUtcNow() + Case.Appeal!.RateWithin;
+        Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
+        return await Save();
+    }
 
     public async Task<CaseSnapshot> Reply(Actor by, string reply)
     {
         EnsureOwningUnit(by);
+        EnsureKind(CaseKind.Appeal, "reply to");
         EnsureState("reply", CaseState.InProgress);
         var waiting = Case.CoHandlers.Where(c => c.Status == CoHandlerStatus.Invited).Select(c => c.UnitCode).ToList();
         if (waiting.Count > 0)
@@ -265,10 +328,11 @@ public sealed class CaseGrain(
             throw DomainException.PermissionDenied("Only the citizen who submitted the case rates it.");
         }
 
-        EnsureState("rate", CaseState.Replied);
+        EnsureState("rate", Case.Appeal.Kind == CaseKind.Application ? [CaseState.Approved, CaseState.Denied] : [CaseState.Replied]);
+        var from = Case.State;
         Case.Rating = rating;
         Case.RatingComment = comment;
-        if (rating == CaseRating.Unsatisfied)
+        if (rating == CaseRating.Unsatisfied && Case.Appeal.Kind == CaseKind.Appeal)
         {
             Case.ReopenCount++;
             Case.ResolveDeadline = clock.GetUtcNow() + Case.Appeal!.ResolveWithin; // the unit's clock starts again
@@ -277,7 +341,7 @@ public sealed class CaseGrain(
         }
         else
         {
-            Record("close", CaseState.Replied, CaseState.Closed, by, comment);
+            Record("close", from, CaseState.Closed, by, comment);
         }
 
         return await Save();
@@ -365,7 +429,7 @@ public sealed class CaseGrain(
     private async Task TellStatistics()
     {
         var summary = new CaseSummary(
-            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action == "reply"), Case.Rating,
+            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
             Case.Appeal!.Category, Case.CreateTime);
         try
         {
@@ -395,12 +459,12 @@ public sealed class CaseGrain(
                 $"unit {late} did not sign for it within {Case.Appeal.AcceptWithin}");
             await Save();
         }
-        else if (Case.State == CaseState.Replied && now >= Case.RateDeadline)
+        else if (Case.State is CaseState.Replied or CaseState.Approved or CaseState.Denied && now >= Case.RateDeadline)
         {
-            Record("close", CaseState.Replied, CaseState.Closed, Actor.System, $"not rated within {Case.Appeal.RateWithin}");
+            Record("close", Case.State, CaseState.Closed, Actor.System, $"not rated within {Case.Appeal.RateWithin}");
             await Save();
         }
-        else if (Case.State is CaseState.Accepted or CaseState.InProgress && now >= Case.ResolveDeadline && !Case.Overdue)
+        else if (Case.State is CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview && now >= Case.ResolveDeadline && !Case.Overdue)
         {
             Case.Overdue = true;
             Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Appeal.ResolveWithin}");
@@ -418,8 +482,8 @@ public sealed class CaseGrain(
         DateTimeOffset? next = Case.State switch
         {
             CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
-            CaseState.Accepted or CaseState.InProgress when !Case.Overdue => Case.ResolveDeadline,
-            CaseState.Replied => Case.RateDeadline,
+            CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview when !Case.Overdue => Case.ResolveDeadline,
+            CaseState.Replied or CaseState.Approved or CaseState.Denied => Case.RateDeadline,
             _ => null,
         };
         if (next is { } due)
@@ -439,11 +503,12 @@ public sealed class CaseGrain(
     {
         var appeal = Case.Appeal!;
         return new CaseSnapshot(
-            this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address, appeal.AttachmentRefs,
+            this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address,
+            [.. appeal.AttachmentRefs, .. Case.AddedAttachments],
             appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
             Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
             Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount,
-            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases]);
+            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases], appeal.Kind, [.. Case.MissingMaterials], Case.Decision);
     }
 }
 
@@ -453,6 +518,8 @@ public static class CaseStates
     public static string Name(CaseState state) => state switch
     {
         CaseState.InProgress => "CASE_STATE_IN_PROGRESS",
+        CaseState.SupplementRequired => "CASE_STATE_SUPPLEMENT_REQUIRED",
+        CaseState.UnderReview => "CASE_STATE_UNDER_REVIEW",
         _ => "CASE_STATE_" + state.ToString().ToUpperInvariant(),
     };
 }

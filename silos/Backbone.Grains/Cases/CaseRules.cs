@@ -17,9 +17,10 @@ public static class CaseRules
     public const int MaxAttachmentRefLength = 256;
     public const int MaxRequestIdLength = 128;
 
-    public static IReadOnlyList<FieldViolation> ValidateAppeal(
-        string citizenId, string? requestId, string? category, string? description, double? latitude, double? longitude, string? address,
-        IReadOnlyList<string> attachmentRefs, CaseCategories categories, GridSeed grid, out NewAppeal? appeal)
+    /// <summary>An appeal (category) or an application (service item, named in the field <paramref name="categoryField"/>).</summary>
+    public static IReadOnlyList<FieldViolation> ValidateSubmission(
+        CaseKind kind, string citizenId, string? requestId, string? category, string? description, double? latitude, double? longitude, string? address,
+        IReadOnlyList<string> attachmentRefs, CaseCategories categories, GridSeed grid, out NewCase? appeal, string categoryField = "category")
     {
         var violations = new List<FieldViolation>();
         appeal = null;
@@ -28,10 +29,10 @@ public static class CaseRules
             violations.Add(new FieldViolation("request_id", $"must be 1 to {MaxRequestIdLength} visible ASCII characters; reuse it on retries"));
         }
 
-        var rule = categories.Find(category ?? string.Empty);
+        var rule = categories.Find(category ?? string.Empty) is { } found && found.Kind == kind ? found : null;
         if (rule is null)
         {
-            violations.Add(new FieldViolation("category", $"must be one of: {string.Join(", ", categories.All.Select(c => c.Code))}"));
+            violations.Add(new FieldViolation(categoryField, $"must be one of: {string.Join(", ", categories.OfKind(kind).Select(c => c.Code))}"));
         }
 
         var text = Text(description);
@@ -46,15 +47,7 @@ public static class CaseRules
             violations.Add(new FieldViolation("address", $"must be up to {MaxAddressLength} characters without line breaks"));
         }
 
-        if (attachmentRefs.Count > MaxAttachments)
-        {
-            violations.Add(new FieldViolation("attachment_refs", $"must be at most {MaxAttachments}, not {attachmentRefs.Count}"));
-        }
-
-        if (attachmentRefs.Any(r => r.Length is 0 or > MaxAttachmentRefLength || r.Any(char.IsControl)))
-        {
-            violations.Add(new FieldViolation("attachment_refs", $"each must be 1 to {MaxAttachmentRefLength} characters"));
-        }
+        violations.AddRange(ValidateAttachments(attachmentRefs));
 
         SeedUnit? located = null;
         if (latitude is null || longitude is null)
@@ -74,8 +67,24 @@ public static class CaseRules
 
         if (violations.Count == 0)
         {
-            appeal = new NewAppeal(citizenId, rule!.Code, text, new GeoPoint(latitude!.Value, longitude!.Value), place, [.. attachmentRefs],
-                located!.Code, CaseCategories.Route(rule, located.Code), rule.AcceptWithin, rule.ResolveWithin, rule.RateWithin);
+            appeal = new NewCase(citizenId, rule!.Code, text, new GeoPoint(latitude!.Value, longitude!.Value), place, [.. attachmentRefs],
+                located!.Code, CaseCategories.Route(rule, located.Code), rule.AcceptWithin, rule.ResolveWithin, rule.RateWithin, kind);
+        }
+
+        return violations;
+    }
+
+    public static IReadOnlyList<FieldViolation> ValidateAttachments(IReadOnlyList<string> attachmentRefs, string field = "attachment_refs")
+    {
+        var violations = new List<FieldViolation>();
+        if (attachmentRefs.Count > MaxAttachments)
+        {
+            violations.Add(new FieldViolation(field, $"must be at most {MaxAttachments}, not {attachmentRefs.Count}"));
+        }
+
+        if (attachmentRefs.Any(r => r.Length is 0 or > MaxAttachmentRefLength || r.Any(char.IsControl)))
+        {
+            violations.Add(new FieldViolation(field, $"each must be 1 to {MaxAttachmentRefLength} characters"));
         }
 
         return violations;

@@ -8,7 +8,7 @@ namespace Backbone.Grains.Cases;
 public sealed class CaseSubmissionState
 {
     /// <summary>The first appeal made under this request id.</summary>
-    [Id(0)] public NewAppeal? Appeal { get; set; }
+    [Id(0)] public NewCase? Appeal { get; set; }
 
     /// <summary>The id chosen for the case, saved before anything else so a retry reuses it.</summary>
     [Id(1)] public string? CaseId { get; set; }
@@ -24,7 +24,7 @@ public sealed class CaseSubmissionGrain(
     [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
     IGrainFactory grains) : Grain, ICaseSubmissionGrain
 {
-    public async Task<CaseSnapshot> Submit(NewAppeal appeal)
+    public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
         var state = attempt.State;
         if (state.Appeal is not null && !state.Appeal.SameAs(appeal))

@@ -10,6 +10,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Case = Backbone.V1.Case;
 using CaseEvent = Backbone.Grains.Abstractions.Cases.CaseEvent;
+using CaseKind = Backbone.Grains.Abstractions.Cases.CaseKind;
 
 namespace Backbone.Silo.Cases;
 
@@ -26,10 +27,53 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        DomainException.ThrowIfAny(CaseRules.ValidateAppeal(
-            caller.Subject, request.RequestId, request.Category, request.Description, request.Location?.Latitude, request.Location?.Longitude,
+        DomainException.ThrowIfAny(CaseRules.ValidateSubmission(
+            CaseKind.Appeal, caller.Subject, request.RequestId, request.Category, request.Description, request.Location?.Latitude, request.Location?.Longitude,
             request.Address, request.AttachmentRefs, categories, grid, out var appeal));
         return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(appeal!));
+    }
+
+    public override async Task<Case> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        DomainException.ThrowIfAny(CaseRules.ValidateSubmission(
+            CaseKind.Application, caller.Subject, request.RequestId, request.Service, request.Description, request.Location?.Latitude,
+            request.Location?.Longitude, request.Address, request.AttachmentRefs, categories, grid, out var application, categoryField: "service"));
+        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(application!));
+    }
+
+    public override async Task<Case> RequestSupplement(RequestSupplementRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(CaseRules.ValidateCaseId(request.CaseId));
+        var missing = request.MissingMaterials.Select(CaseRules.Text).ToList();
+        if (missing.Count is 0 or > CaseRules.MaxAttachments || missing.Any(m => m.Length is 0 or > 100))
+        {
+            violations.Add(new FieldViolation("missing_materials", $"must name 1 to {CaseRules.MaxAttachments} materials of 1 to 100 characters"));
+        }
+
+        violations.AddRange(CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength));
+        DomainException.ThrowIfAny(violations);
+        return ToProto(await CaseOf(request.CaseId).RequestSupplement(ActorOf(context), missing, CaseRules.Text(request.Note)));
+    }
+
+    public override async Task<Case> ResubmitApplication(ResubmitApplicationRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(CaseRules.ValidateCaseId(request.CaseId));
+        violations.AddRange(CaseRules.ValidateAttachments(request.AttachmentRefs));
+        if (request.AttachmentRefs.Count == 0)
+        {
+            violations.Add(new FieldViolation("attachment_refs", "must name at least one added material"));
+        }
+
+        violations.AddRange(CaseRules.ValidateNote(request.Note, required: false, max: MaxShortNoteLength));
+        DomainException.ThrowIfAny(violations);
+        return ToProto(await CaseOf(request.CaseId).Resubmit(ActorOf(context), [.. request.AttachmentRefs], CaseRules.Text(request.Note)));
+    }
+
+    public override async Task<Case> DecideApplication(DecideApplicationRequest request, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Reason, required: !request.Approve, "reason")]);
+        return ToProto(await CaseOf(request.CaseId).Decide(ActorOf(context), request.Approve, CaseRules.Text(request.Reason)));
     }
 
     public override async Task<Case> GetCase(GetCaseRequest request, ServerCallContext context)
@@ -310,7 +354,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     private static Case ToProto(CaseSnapshot c) => new()
     {
         CaseId = c.CaseId,
-        Kind = CaseKind.Appeal,
+        Kind = (V1.CaseKind)c.Kind,
         State = (V1.CaseState)c.State,
         Category = c.Category,
         Description = c.Description,
@@ -338,6 +382,8 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         },
         MergedInto = c.MergedInto,
         MergedCaseIds = { c.MergedCases },
+        MissingMaterials = { c.MissingMaterials },
+        Decision = c.Decision,
     };
 
     private static V1.CaseEvent ToProto(CaseEvent e) => new()

@@ -72,7 +72,8 @@ public static class BackboneHost
         builder.Services.AddSingleton(GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile)));
         builder.Services.AddSingleton(new CaseCategories(
             options.Cases.Categories.Select(c => new CaseCategory(
-                c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin))));
+                c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin,
+                Enum.Parse<Grains.Abstractions.Cases.CaseKind>(c.Kind)))));
         builder.Services.AddSingleton(new CaseDeadlineSettings(options.Cases.DeadlineCheckPeriod));
         builder.Services.Configure<ReminderOptions>(reminders =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));

@@ -73,6 +73,9 @@ public sealed class BackboneOptions
 
     public sealed class CategorySettings
     {
+        /// <summary><c>Appeal</c> (a category of appeals) or <c>Application</c> (a service item one applies for).</summary>
+        public string Kind { get; set; } = "Appeal";
+
         /// <summary>Short code callers send, e.g. <c>noise</c>.</summary>
         public string Code { get; set; } = string.Empty;
 
@@ -202,6 +205,11 @@ public sealed class BackboneOptions
             if (category.AcceptWithin <= TimeSpan.Zero || category.ResolveWithin <= TimeSpan.Zero || category.RateWithin <= TimeSpan.Zero)
             {
                 errors.Add($"Backbone:Cases:Categories:{i}:AcceptWithin, ResolveWithin and RateWithin must be positive");
+            }
+
+            if (!Enum.TryParse<Grains.Abstractions.Cases.CaseKind>(category.Kind, ignoreCase: false, out _))
+            {
+                errors.Add($"Backbone:Cases:Categories:{i}:Kind '{category.Kind}' is not one of: Appeal, Application");
             }
 
             if (!Enum.TryParse<Grains.Abstractions.Grid.UnitLevel>(category.Level, ignoreCase: false, out _))

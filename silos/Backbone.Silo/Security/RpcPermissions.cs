@@ -49,6 +49,10 @@ public static class RpcPermissions
         [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
 
         [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("SubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("ResubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
+        [Cases("RequestSupplement")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("DecideApplication")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("GetCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("ListCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),

@@ -39,6 +39,67 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task An_application_goes_through_supplement_review_and_approval_to_a_closed_case()
+    {
+        var citizen = await Citizen();
+        var district = await Staff(TestIdentity.DistrictHandlerMobile);
+
+        var submitted = await citizen.SubmitApplicationAsync(new SubmitApplicationRequest
+        {
+            RequestId = TestData.RequestId(),
+            Service = "residence.certificate",
+            Description = "申请开具居住证明，用于子女入学。",
+            Location = InFirstGrid,
+            AttachmentRefs = { "oss://applications/id-card.jpg" },
+        });
+        var supplement = await district.RequestSupplementAsync(new RequestSupplementRequest
+        {
+            CaseId = submitted.CaseId,
+            MissingMaterials = { "户口簿复印件", "租房合同" },
+        });
+        var resubmitted = await citizen.ResubmitApplicationAsync(new ResubmitApplicationRequest
+        {
+            CaseId = submitted.CaseId,
+            AttachmentRefs = { "oss://applications/hukou.jpg", "oss://applications/lease.pdf" },
+        });
+        await RpcAssert.Fails(StatusCode.FailedPrecondition,
+            () => district.ReplyCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "申请不走答复" }).ResponseAsync);
+        await district.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId, Note = "受理" });
+        var reviewing = await district.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        var noReason = await RpcAssert.Fails(StatusCode.InvalidArgument,
+            () => district.DecideApplicationAsync(new DecideApplicationRequest { CaseId = submitted.CaseId, Approve = false }).ResponseAsync);
+        var approved = await district.DecideApplicationAsync(new DecideApplicationRequest { CaseId = submitted.CaseId, Approve = true, Reason = "材料齐全，准予开具" });
+        var closed = await citizen.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.Satisfied });
+
+        Assert.Equal((CaseKind.Application, CaseState.Submitted, "510104001001"), (submitted.Kind, submitted.State, submitted.UnitCode));
+        Assert.Equal(CaseState.SupplementRequired, supplement.State);
+        Assert.Equal(["户口簿复印件", "租房合同"], supplement.MissingMaterials);
+        Assert.Equal((CaseState.Submitted, 3, 0), (resubmitted.State, resubmitted.AttachmentRefs.Count, resubmitted.MissingMaterials.Count));
+        Assert.Equal(CaseState.UnderReview, reviewing.State);
+        Assert.Equal(["reason"], RpcAssert.ViolatedFields(noReason));
+        Assert.Equal((CaseState.Approved, "材料齐全，准予开具"), (approved.State, approved.Decision));
+        Assert.Equal(CaseState.Closed, closed.State);
+        Assert.Equal(["submit", "request-supplement", "resubmit", "accept", "start", "approve", "close"], closed.History.Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task An_application_needs_a_service_item_not_an_appeal_category()
+    {
+        var citizen = await Citizen();
+
+        var error = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitApplicationAsync(new SubmitApplicationRequest
+        {
+            RequestId = TestData.RequestId(),
+            Service = "noise",
+            Description = "用错了类别",
+            Location = InFirstGrid,
+        }).ResponseAsync);
+
+        Assert.Equal(["service"], RpcAssert.ViolatedFields(error));
+        Assert.Contains("residence.certificate", error.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations[0].Description);
+    }
+
+    [Fact]
     public async Task A_returned_case_goes_back_to_the_dispatch_centre_and_is_dispatched_again()
     {
         var citizen = await Citizen();

@@ -113,12 +113,13 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         $"--Backbone:Identity:Issuer={Issuer}",
         // A category with deadlines of seconds, so escalation can be watched in a test.
         "--Backbone:Cases:DeadlineCheckPeriod=00:00:01",
-        $"--Backbone:Cases:Categories:6:Code={UrgentCategory}",
-        "--Backbone:Cases:Categories:6:Name=测试急件",
-        "--Backbone:Cases:Categories:6:Level=Grid",
-        "--Backbone:Cases:Categories:6:AcceptWithin=00:00:03",
-        "--Backbone:Cases:Categories:6:ResolveWithin=00:00:03",
-        "--Backbone:Cases:Categories:6:RateWithin=00:00:03",
+        "--Backbone:Cases:Categories:99:Kind=Appeal",
+        $"--Backbone:Cases:Categories:99:Code={UrgentCategory}",
+        "--Backbone:Cases:Categories:99:Name=测试急件",
+        "--Backbone:Cases:Categories:99:Level=Grid",
+        "--Backbone:Cases:Categories:99:AcceptWithin=00:00:03",
+        "--Backbone:Cases:Categories:99:ResolveWithin=00:00:03",
+        "--Backbone:Cases:Categories:99:RateWithin=00:00:03",
         .. Authority.Length > 0
             ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
             : TestIdentity.Args(),
