@@ -9,7 +9,8 @@ public sealed record CaseSummary(
     [property: Id(3)] bool EverReplied,
     [property: Id(4)] CaseRating? Rating,
     [property: Id(5)] string Category,
-    [property: Id(6)] DateTimeOffset CreateTime);
+    [property: Id(6)] DateTimeOffset CreateTime,
+    [property: Id(7)] IReadOnlyList<string> LateUnits);
 
 /// <summary>Which cases a listing wants; null criteria match everything. Newest first, older than the cursor.</summary>
 [GenerateSerializer, Immutable]
@@ -37,9 +38,13 @@ public sealed record UnitTotals(
     [property: Id(3)] int Accepted,
     [property: Id(4)] int Replied,
     [property: Id(5)] int Rated,
-    [property: Id(6)] int Satisfied)
+    [property: Id(6)] int Satisfied,
+    [property: Id(7)] IReadOnlyDictionary<string, int> LateByUnit)
 {
-    public static readonly UnitTotals Empty = new(0, new Dictionary<CaseState, int>(), 0, 0, 0, 0, 0);
+    public static readonly UnitTotals Empty = new(0, new Dictionary<CaseState, int>(), 0, 0, 0, 0, 0, new Dictionary<string, int>());
+
+    /// <summary>How often units of <paramref name="unit"/>'s subtree let a case climb past them.</summary>
+    public int LateWithin(string unit) => LateByUnit.Where(p => p.Key.StartsWith(unit, StringComparison.Ordinal)).Sum(p => p.Value);
 
     public static UnitTotals Of(IEnumerable<CaseSummary> cases)
     {
@@ -51,7 +56,8 @@ public sealed record UnitTotals(
             all.Count(c => c.EverAccepted),
             all.Count(c => c.EverReplied),
             all.Count(c => c.Rating is not null),
-            all.Count(c => c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied));
+            all.Count(c => c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied),
+            all.SelectMany(c => c.LateUnits).GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count()));
     }
 
     public static UnitTotals Sum(IEnumerable<UnitTotals> parts)
@@ -64,7 +70,8 @@ public sealed record UnitTotals(
             all.Sum(t => t.Accepted),
             all.Sum(t => t.Replied),
             all.Sum(t => t.Rated),
-            all.Sum(t => t.Satisfied));
+            all.Sum(t => t.Satisfied),
+            all.SelectMany(t => t.LateByUnit).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
     }
 }
 

@@ -47,6 +47,8 @@ public sealed class CaseRecord
     [Id(22)] public List<string> AddedAttachments { get; set; } = [];
     /// <summary>Applications: the decision's note or reason.</summary>
     [Id(23)] public string Decision { get; set; } = string.Empty;
+    /// <summary>Each unit that let the case climb past it, once per escalation.</summary>
+    [Id(24)] public List<string> LateUnits { get; set; } = [];
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -430,7 +432,7 @@ public sealed class CaseGrain(
     {
         var summary = new CaseSummary(
             Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
-            Case.Appeal!.Category, Case.CreateTime);
+            Case.Appeal!.Category, Case.CreateTime, [.. Case.LateUnits]);
         try
         {
             await grains.GetGrain<IUnitStatsGrain>(Case.Appeal!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
@@ -455,6 +457,7 @@ public sealed class CaseGrain(
             var late = Case.UnitCode;
             Case.UnitCode = parent;
             Case.EscalationCount++;
+            Case.LateUnits.Add(late);
             Record("escalate", CaseState.Dispatched, CaseState.Dispatched, Actor.System,
                 $"unit {late} did not sign for it within {Case.Appeal.AcceptWithin}");
             await Save();

@@ -251,6 +251,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             ResponseRate = Rate(totals.Accepted, totals.Received),
             ResolutionRate = Rate(totals.Replied, totals.Received),
             SatisfactionRate = Rate(totals.Satisfied, totals.Rated),
+            EscalationsCaused = totals.LateWithin(request.UnitCode),
         };
     }
 

@@ -194,6 +194,32 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_actions_on_one_case_apply_once()
+    {
+        var citizen = await Citizen();
+        var workers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Staff(TestIdentity.GridWorkerMobile)));
+        var submitted = await citizen.SubmitAppealAsync(Appeal("noise", "同时签收的案件"));
+
+        var attempts = await Task.WhenAll(workers.Select(async worker =>
+        {
+            try
+            {
+                await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+        var after = await citizen.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });
+
+        Assert.Single(attempts, StatusCode.OK);
+        Assert.All(attempts.Where(a => a != StatusCode.OK), a => Assert.Equal(StatusCode.FailedPrecondition, a));
+        Assert.Single(after.History, e => e.Action == "accept");
+    }
+
+    [Fact]
     public async Task An_action_the_state_does_not_allow_names_the_state()
     {
         var citizen = await Citizen();

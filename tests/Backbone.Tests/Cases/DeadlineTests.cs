@@ -22,6 +22,8 @@ public sealed class DeadlineTests
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => gridWorker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }).ResponseAsync);
         await district.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
         var overdue = await Eventually(citizen, submitted.CaseId, c => c.Overdue);
+        var ofGrid = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+        var ofOtherStreet = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104002" });
 
         Assert.Equal(TestIdentity.GridWorkerUnit, submitted.UnitCode);
         var climb = escalated.History.First(e => e.Action == "escalate");
@@ -29,6 +31,9 @@ public sealed class DeadlineTests
         Assert.Contains(TestIdentity.GridWorkerUnit, climb.Note); // the late unit is named
         Assert.Equal(CaseState.Accepted, overdue.State);
         Assert.Contains(overdue.History, e => e.Action == "overdue");
+        Assert.Equal(1, ofGrid.EscalationsCaused); // counted against the grid that let it climb
+        Assert.Equal((1, 1), (ofGrid.Overdue, ofGrid.Received));
+        Assert.Equal(0, ofOtherStreet.EscalationsCaused);
     }
 
     [Fact]
