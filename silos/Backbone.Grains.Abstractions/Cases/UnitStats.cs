@@ -96,7 +96,28 @@ public interface IUnitStatsGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<(long Version, UnitTotals Totals)> Get();
 
+    /// <summary>
+    /// Grids only: sends every later change of the grid's cases to <paramref name="watcher"/>, and returns the
+    /// grid's version and the cases changed since <paramref name="sinceVersion"/> (with the grid version of
+    /// their latest change), oldest change first. A subscription lapses unless renewed by calling this again.
+    /// </summary>
+    Task<GridChanges> Watch(IGridCasesWatcher watcher, long sinceVersion);
+
+    Task Unwatch(IGridCasesWatcher watcher);
+
     /// <summary>Grids only: up to <paramref name="limit"/> of the grid's cases matching the query, newest first.</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit);
+}
+
+/// <summary>A grid's version and the cases that changed after some earlier version of it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record GridChanges(
+    [property: Id(0)] long Version,
+    [property: Id(1)] IReadOnlyList<(string CaseId, long ChangedAt)> Changed);
+
+/// <summary>Receives the changes of a grid's cases (a gRPC WatchUnitCases call holds one per grid of its subtree).</summary>
+public interface IGridCasesWatcher : IGrainObserver
+{
+    void CaseChanged(string gridCode, long gridVersion, string caseId);
 }

@@ -2,6 +2,8 @@ using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Persistence;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 
 namespace Backbone.Grains.Cases;
 
@@ -11,6 +13,8 @@ public sealed class GridStatsState
     /// <summary>Each case of the grid: its latest version and summary.</summary>
     [Id(0)] public Dictionary<string, (long Version, CaseSummary Summary)> Cases { get; set; } = [];
     [Id(1)] public long Version { get; set; }
+    /// <summary>The grid version at which each case last changed: what watchers resume from.</summary>
+    [Id(2)] public Dictionary<string, long> ChangedAt { get; set; } = [];
 }
 
 /// <summary>
@@ -22,8 +26,10 @@ public sealed class GridStatsState
 public sealed class UnitStatsGrain(
     [PersistentState("grid-stats")] IPersistentState<GridStatsState> grid,
     GridSeed seed,
-    IGrainFactory grains) : Grain, IUnitStatsGrain
+    IGrainFactory grains,
+    ILogger<UnitStatsGrain> logger) : Grain, IUnitStatsGrain
 {
+    private readonly ObserverManager<IGridCasesWatcher> _watchers = new(CaseGrain.WatchLifetime, logger);
     private readonly Dictionary<string, (long Version, UnitTotals Totals)> _children = new(StringComparer.Ordinal);
     private long _version;
     private UnitTotals _totals = UnitTotals.Empty;
@@ -59,8 +65,10 @@ public sealed class UnitStatsGrain(
 
         grid.State.Cases[caseId] = (caseVersion, summary);
         grid.State.Version++;
+        grid.State.ChangedAt[caseId] = grid.State.Version;
         await grid.WriteOrForgetAsync(this);
         _version = grid.State.Version;
+        _watchers.Notify(watcher => watcher.CaseChanged(Code, _version, caseId));
         _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Summary));
         await TellParent();
     }
@@ -79,6 +87,19 @@ public sealed class UnitStatsGrain(
     }
 
     public Task<(long Version, UnitTotals Totals)> Get() => Task.FromResult((_version, _totals));
+
+    public Task<GridChanges> Watch(IGridCasesWatcher watcher, long sinceVersion)
+    {
+        _watchers.Subscribe(watcher, watcher);
+        var changed = grid.State.ChangedAt.Where(c => c.Value > sinceVersion).OrderBy(c => c.Value).Select(c => (c.Key, c.Value)).ToList();
+        return Task.FromResult(new GridChanges(grid.State.Version, changed));
+    }
+
+    public Task Unwatch(IGridCasesWatcher watcher)
+    {
+        _watchers.Unsubscribe(watcher);
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit)
     {

@@ -308,6 +308,85 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         }
     }
 
+    public override async Task WatchUnitCases(WatchUnitCasesRequest request, IServerStreamWriter<UnitCaseChange> responseStream, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        var grids = GridsUnder(request.UnitCode).ToList();
+        Dictionary<string, long>? resumeFrom = null;
+        if (request.ResumeToken.Length > 0 && !UnitWatchToken.TryParse(request.ResumeToken, grids, out resumeFrom))
+        {
+            throw DomainException.InvalidArgument("resume_token", "is not a token this RPC gave for this unit");
+        }
+
+        var caller = context.Caller();
+        if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} watch the cases of that unit's subtree only.");
+        }
+
+        var actor = ActorOf(context);
+        var stopping = context.CancellationToken;
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<(string Grid, long Version, string CaseId)>();
+        var watcher = grains.CreateObjectReference<IGridCasesWatcher>(new GridCasesWatcher(changes.Writer));
+        var seen = grids.ToDictionary(g => g, g => resumeFrom?.GetValueOrDefault(g) ?? long.MaxValue, StringComparer.Ordinal);
+
+        // Subscribes at every grid and sends what changed since the versions already seen.
+        async Task CatchUp()
+        {
+            foreach (var (code, since) in seen.ToList())
+            {
+                var found = await grains.GetGrain<IUnitStatsGrain>(code).Watch(watcher, since);
+                foreach (var (caseId, changedAt) in found.Changed)
+                {
+                    seen[code] = changedAt;
+                    await Send(caseId);
+                }
+
+                seen[code] = since == long.MaxValue ? found.Version : Math.Max(seen[code], found.Version);
+            }
+        }
+
+        async Task Send(string caseId) => await responseStream.WriteAsync(
+            new UnitCaseChange { Case = ToProto(await CaseOf(caseId).Get(actor)), ResumeToken = UnitWatchToken.Format(seen) }, stopping);
+
+        try
+        {
+            await CatchUp();
+            await responseStream.WriteAsync(new UnitCaseChange { ResumeToken = UnitWatchToken.Format(seen) }, stopping); // live from here
+            using var renew = new PeriodicTimer(WatchRenewal);
+            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+            Task<(string Grid, long Version, string CaseId)>? next = null;
+            while (!stopping.IsCancellationRequested)
+            {
+                next ??= changes.Reader.ReadAsync(stopping).AsTask();
+                if (await Task.WhenAny(next, renewal) == renewal)
+                {
+                    await renewal;
+                    await CatchUp(); // renews every subscription, and sends anything a lapsed one missed
+                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+                    continue;
+                }
+
+                var (code, version, caseId) = await next;
+                next = null;
+                if (version > seen[code])
+                {
+                    seen[code] = version;
+                    await Send(caseId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The client went away: the watch simply ends.
+        }
+        finally
+        {
+            await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitStatsGrain>(code).Unwatch(watcher)));
+            grains.DeleteObjectReference<IGridCasesWatcher>(watcher);
+        }
+    }
+
     private async Task<Case> CoHandlerAction(CoHandlerRequest request, ServerCallContext context, Func<ICaseGrain, Actor, Task<CaseSnapshot>> action)
     {
         DomainException.ThrowIfAny([
@@ -405,4 +484,45 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
 internal sealed class CaseWatcher(System.Threading.Channels.ChannelWriter<CaseSnapshot> changes) : ICaseWatcher
 {
     public void CaseChanged(CaseSnapshot snapshot) => changes.TryWrite(snapshot);
+}
+
+/// <summary>Hands a grid's case changes to one WatchUnitCases call.</summary>
+internal sealed class GridCasesWatcher(System.Threading.Channels.ChannelWriter<(string Grid, long Version, string CaseId)> changes) : IGridCasesWatcher
+{
+    public void CaseChanged(string gridCode, long gridVersion, string caseId) => changes.TryWrite((gridCode, gridVersion, caseId));
+}
+
+/// <summary>A WatchUnitCases resume token: the last version seen of every grid of the subtree.</summary>
+internal static class UnitWatchToken
+{
+    public static string Format(IReadOnlyDictionary<string, long> seen) =>
+        Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Encode(System.Text.Encoding.ASCII.GetBytes(
+            string.Join(',', seen.Select(p => $"{p.Key}:{p.Value.ToString(CultureInfo.InvariantCulture)}"))));
+
+    public static bool TryParse(string token, IReadOnlyCollection<string> grids, out Dictionary<string, long>? seen)
+    {
+        seen = null;
+        try
+        {
+            var text = System.Text.Encoding.ASCII.GetString(Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Decode(token));
+            var parsed = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var pair in text.Split(','))
+            {
+                var parts = pair.Split(':');
+                if (parts.Length != 2 || !grids.Contains(parts[0]) || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+                {
+                    return false;
+                }
+
+                parsed[parts[0]] = version;
+            }
+
+            seen = parsed;
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 }

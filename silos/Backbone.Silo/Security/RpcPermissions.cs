@@ -69,6 +69,7 @@ public static class RpcPermissions
         [Cases("MergeCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
+        [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

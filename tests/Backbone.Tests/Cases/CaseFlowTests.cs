@@ -286,9 +286,14 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
         var error = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitAppealAsync(request).ResponseAsync);
         var empty = await RpcAssert.Fails(StatusCode.InvalidArgument,
             () => citizen.SubmitAppealAsync(Appeal("noise", "   ")).ResponseAsync);
+        var oversized = Appeal("noise", "附件太长");
+        oversized.AttachmentRefs.Add("oss://" + new string('a', 300));
+        var tooLong = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitAppealAsync(oversized).ResponseAsync);
 
         Assert.Equal(["category", "description", "attachment_refs", "location"], RpcAssert.ViolatedFields(error));
         Assert.Equal(["description"], RpcAssert.ViolatedFields(empty));
+        Assert.Equal(["attachment_refs"], RpcAssert.ViolatedFields(tooLong));
+        Assert.DoesNotContain((await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 100 })).Cases, c => c.Description == "附件太长");
     }
 
     [Fact]

@@ -63,6 +63,61 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
         await RpcAssert.Fails(StatusCode.NotFound, () => watch.ResponseStream.MoveNext());
     }
 
+    [Fact]
+    public async Task A_district_watches_its_subtree_and_resumes_from_its_token_without_missing_a_case()
+    {
+        var citizen = await Node.CasesAsCitizenAsync();
+        var worker = await Node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var district = await Node.CasesAsStaffAsync(TestIdentity.DistrictHandlerMobile);
+
+        string token;
+        Case first;
+        using (var dropped = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        using (var watch = district.WatchUnitCases(new WatchUnitCasesRequest { UnitCode = "510104" }, cancellationToken: dropped.Token))
+        {
+            Assert.Null((await NextChange(watch)).Case); // subscribed and live
+            first = await citizen.SubmitAppealAsync(Appeal("noise", "区里看到的第一件", 30.59, 104.063));
+            var seen = await NextChange(watch);
+            Assert.Equal(first.CaseId, seen.Case.CaseId);
+            token = seen.ResumeToken;
+            dropped.Cancel(); // the console loses its connection
+        }
+
+        await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = first.CaseId });
+        var second = await citizen.SubmitAppealAsync(Appeal("road", "另一条街道的新案件", 30.64, 104.063));
+        await citizen.SubmitAppealAsync(Appeal("noise", "别的区的案件", 30.59, 104.10));
+
+        using var resumed = district.WatchUnitCases(new WatchUnitCasesRequest { UnitCode = "510104", ResumeToken = token },
+            deadline: DateTime.UtcNow.AddSeconds(30));
+        var missed = new[] { await NextChange(resumed), await NextChange(resumed) };
+        Assert.Null((await NextChange(resumed)).Case); // caught up
+        await worker.StartCaseAsync(new CaseActionRequest { CaseId = first.CaseId });
+        var live = await NextChange(resumed);
+
+        Assert.Equal(new[] { first.CaseId, second.CaseId }.Order(), missed.Select(m => m.Case.CaseId).Order());
+        Assert.Equal(CaseState.Accepted, missed.Single(m => m.Case.CaseId == first.CaseId).Case.State);
+        Assert.Equal((first.CaseId, CaseState.InProgress), (live.Case.CaseId, live.Case.State));
+        await RpcAssert.Fails(StatusCode.PermissionDenied, async () =>
+        {
+            using var outside = worker.WatchUnitCases(new WatchUnitCasesRequest { UnitCode = "510104" }, deadline: DateTime.UtcNow.AddSeconds(30));
+            await outside.ResponseStream.MoveNext();
+        });
+    }
+
+    private static SubmitAppealRequest Appeal(string category, string description, double latitude, double longitude) => new()
+    {
+        RequestId = TestData.RequestId(),
+        Category = category,
+        Description = description,
+        Location = new LatLng { Latitude = latitude, Longitude = longitude },
+    };
+
+    private static async Task<UnitCaseChange> NextChange(AsyncServerStreamingCall<UnitCaseChange> watch)
+    {
+        Assert.True(await watch.ResponseStream.MoveNext(), "The watch ended.");
+        return watch.ResponseStream.Current;
+    }
+
     private static async Task<Case> Next(AsyncServerStreamingCall<Case> watch)
     {
         Assert.True(await watch.ResponseStream.MoveNext(), "The watch ended.");
