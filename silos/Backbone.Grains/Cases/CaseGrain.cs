@@ -12,7 +12,7 @@ namespace Backbone.Grains.Cases;
 [GenerateSerializer]
 public sealed class CaseRecord
 {
-    [Id(0)] public NewCase? Appeal { get; set; }
+    [Id(0)] public NewCase? Submission { get; set; }
     [Id(1)] public CaseState State { get; set; }
     [Id(2)] public string UnitCode { get; set; } = string.Empty;
     [Id(3)] public string Reply { get; set; } = string.Empty;
@@ -78,18 +78,18 @@ public sealed class CaseGrain(
 
     /// <summary>A change the statistics missed (the host stopped in between) reaches them when the case next wakes.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        Case.Appeal is not null && Case.StatsVersion < Case.Version ? TellStatistics() : Task.CompletedTask;
+        Case.Submission is not null && Case.StatsVersion < Case.Version ? TellStatistics() : Task.CompletedTask;
 
     private CaseRecord Case => record.State;
 
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
-        if (Case.Appeal is not null)
+        if (Case.Submission is not null)
         {
-            return Case.Appeal.SameAs(appeal) ? Snapshot() : throw DomainException.AlreadyExists("This case id is already taken.");
+            return Case.Submission.SameAs(appeal) ? Snapshot() : throw DomainException.AlreadyExists("This case id is already taken.");
         }
 
-        Case.Appeal = appeal;
+        Case.Submission = appeal;
         Case.CreateTime = clock.GetUtcNow();
         if (appeal.Kind == CaseKind.Application)
         {
@@ -190,7 +190,7 @@ public sealed class CaseGrain(
         }
 
         Case.MergedCases.Add(duplicateCaseId);
-        if (citizenId != Case.Appeal!.CitizenId && !Case.Followers.Contains(citizenId))
+        if (citizenId != Case.Submission!.CitizenId && !Case.Followers.Contains(citizenId))
         {
             Case.Followers.Add(citizenId);
         }
@@ -201,9 +201,9 @@ public sealed class CaseGrain(
 
     private void EnsureKind(CaseKind kind, string action)
     {
-        if (Case.Appeal!.Kind != kind)
+        if (Case.Submission!.Kind != kind)
         {
-            throw DomainException.FailedPrecondition($"Cannot {action} a case of kind CASE_KIND_{Case.Appeal.Kind.ToString().ToUpperInvariant()}.");
+            throw DomainException.FailedPrecondition($"Cannot {action} a case of kind CASE_KIND_{Case.Submission.Kind.ToString().ToUpperInvariant()}.");
         }
     }
 
@@ -252,7 +252,7 @@ public sealed class CaseGrain(
     }
 
     public Task<CaseSnapshot> Accept(Actor by, string note) =>
-        UnitAction(by, "accept", [Case.Appeal?.Kind == CaseKind.Application ? CaseState.Submitted : CaseState.Dispatched], CaseState.Accepted, note);
+        UnitAction(by, "accept", [Case.Submission?.Kind == CaseKind.Application ? CaseState.Submitted : CaseState.Dispatched], CaseState.Accepted, note);
 
     public async Task<CaseSnapshot> Return(Actor by, string reason)
     {
@@ -266,7 +266,7 @@ public sealed class CaseGrain(
     }
 
     public Task<CaseSnapshot> Start(Actor by, string note) =>
-        UnitAction(by, "start", [CaseState.Accepted], Case.Appeal?.Kind == CaseKind.Application ? CaseState.UnderReview : CaseState.InProgress, note);
+        UnitAction(by, "start", [CaseState.Accepted], Case.Submission?.Kind == CaseKind.Application ? CaseState.UnderReview : CaseState.InProgress, note);
 
     public async Task<CaseSnapshot> RequestSupplement(Actor by, IReadOnlyList<string> missingMaterials, string note)
     {
@@ -281,7 +281,7 @@ public sealed class CaseGrain(
     public async Task<CaseSnapshot> Resubmit(Actor by, IReadOnlyList<string> attachmentRefs, string note)
     {
         EnsureVisibleTo(by);
-        if (!by.IsCitizen || by.Subject != Case.Appeal!.CitizenId)
+        if (!by.IsCitizen || by.Subject != Case.Submission!.CitizenId)
         {
             throw DomainException.PermissionDenied("Only the citizen who applied adds materials.");
         }
@@ -299,7 +299,7 @@ public sealed class CaseGrain(
         EnsureKind(CaseKind.Application, "decide");
         EnsureState("decide", CaseState.UnderReview);
         Case.Decision = reason;
-        Case.RateDeadline = clock.GetUtcNow() + Case.Appeal!.RateWithin;
+        Case.RateDeadline = clock.GetUtcNow() + Case.Submission!.RateWithin;
         Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
         return await Save();
     }
@@ -317,7 +317,7 @@ public sealed class CaseGrain(
         }
 
         Case.Reply = reply;
-        Case.RateDeadline = clock.GetUtcNow() + Case.Appeal!.RateWithin;
+        Case.RateDeadline = clock.GetUtcNow() + Case.Submission!.RateWithin;
         Record("reply", CaseState.InProgress, CaseState.Replied, by, reply);
         return await Save();
     }
@@ -325,19 +325,19 @@ public sealed class CaseGrain(
     public async Task<CaseSnapshot> Rate(Actor by, CaseRating rating, string comment)
     {
         EnsureVisibleTo(by);
-        if (!by.IsCitizen || by.Subject != Case.Appeal!.CitizenId)
+        if (!by.IsCitizen || by.Subject != Case.Submission!.CitizenId)
         {
             throw DomainException.PermissionDenied("Only the citizen who submitted the case rates it.");
         }
 
-        EnsureState("rate", Case.Appeal.Kind == CaseKind.Application ? [CaseState.Approved, CaseState.Denied] : [CaseState.Replied]);
+        EnsureState("rate", Case.Submission.Kind == CaseKind.Application ? [CaseState.Approved, CaseState.Denied] : [CaseState.Replied]);
         var from = Case.State;
         Case.Rating = rating;
         Case.RatingComment = comment;
-        if (rating == CaseRating.Unsatisfied && Case.Appeal.Kind == CaseKind.Appeal)
+        if (rating == CaseRating.Unsatisfied && Case.Submission.Kind == CaseKind.Appeal)
         {
             Case.ReopenCount++;
-            Case.ResolveDeadline = clock.GetUtcNow() + Case.Appeal!.ResolveWithin; // the unit's clock starts again
+            Case.ResolveDeadline = clock.GetUtcNow() + Case.Submission!.ResolveWithin; // the unit's clock starts again
             Case.Overdue = false;
             Record("reopen", CaseState.Replied, CaseState.InProgress, by, comment);
         }
@@ -363,7 +363,7 @@ public sealed class CaseGrain(
     /// </summary>
     private void EnsureVisibleTo(Actor by)
     {
-        var appeal = Case.Appeal ?? throw NotFound();
+        var appeal = Case.Submission ?? throw NotFound();
         var visible = by.IsCitizen
             ? by.Subject == appeal.CitizenId || Case.Followers.Contains(by.Subject)
             : by.IsStaff && by.Unit is { } unit
@@ -401,11 +401,11 @@ public sealed class CaseGrain(
         var now = clock.GetUtcNow();
         if (to == CaseState.Dispatched)
         {
-            Case.AcceptDeadline = now + Case.Appeal!.AcceptWithin;
+            Case.AcceptDeadline = now + Case.Submission!.AcceptWithin;
         }
         else if (to == CaseState.Accepted)
         {
-            Case.ResolveDeadline = now + Case.Appeal!.ResolveWithin;
+            Case.ResolveDeadline = now + Case.Submission!.ResolveWithin;
         }
 
         Case.State = to;
@@ -432,10 +432,10 @@ public sealed class CaseGrain(
     {
         var summary = new CaseSummary(
             Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
-            Case.Appeal!.Category, Case.CreateTime, [.. Case.LateUnits]);
+            Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits]);
         try
         {
-            await grains.GetGrain<IUnitStatsGrain>(Case.Appeal!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
+            await grains.GetGrain<IUnitStatsGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
             Case.StatsVersion = Case.Version;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -446,7 +446,7 @@ public sealed class CaseGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != DeadlineReminder || Case.Appeal is null)
+        if (reminderName != DeadlineReminder || Case.Submission is null)
         {
             return;
         }
@@ -459,18 +459,18 @@ public sealed class CaseGrain(
             Case.EscalationCount++;
             Case.LateUnits.Add(late);
             Record("escalate", CaseState.Dispatched, CaseState.Dispatched, Actor.System,
-                $"unit {late} did not sign for it within {Case.Appeal.AcceptWithin}");
+                $"unit {late} did not sign for it within {Case.Submission.AcceptWithin}");
             await Save();
         }
         else if (Case.State is CaseState.Replied or CaseState.Approved or CaseState.Denied && now >= Case.RateDeadline)
         {
-            Record("close", Case.State, CaseState.Closed, Actor.System, $"not rated within {Case.Appeal.RateWithin}");
+            Record("close", Case.State, CaseState.Closed, Actor.System, $"not rated within {Case.Submission.RateWithin}");
             await Save();
         }
         else if (Case.State is CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview && now >= Case.ResolveDeadline && !Case.Overdue)
         {
             Case.Overdue = true;
-            Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Appeal.ResolveWithin}");
+            Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Submission.ResolveWithin}");
             await Save();
         }
         else
@@ -504,7 +504,7 @@ public sealed class CaseGrain(
 
     private CaseSnapshot Snapshot()
     {
-        var appeal = Case.Appeal!;
+        var appeal = Case.Submission!;
         return new CaseSnapshot(
             this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address,
             [.. appeal.AttachmentRefs, .. Case.AddedAttachments],

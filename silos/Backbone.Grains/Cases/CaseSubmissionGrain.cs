@@ -7,8 +7,8 @@ namespace Backbone.Grains.Cases;
 [GenerateSerializer]
 public sealed class CaseSubmissionState
 {
-    /// <summary>The first appeal made under this request id.</summary>
-    [Id(0)] public NewCase? Appeal { get; set; }
+    /// <summary>The first case submitted under this request id.</summary>
+    [Id(0)] public NewCase? Submission { get; set; }
 
     /// <summary>The id chosen for the case, saved before anything else so a retry reuses it.</summary>
     [Id(1)] public string? CaseId { get; set; }
@@ -27,14 +27,14 @@ public sealed class CaseSubmissionGrain(
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
         var state = attempt.State;
-        if (state.Appeal is not null && !state.Appeal.SameAs(appeal))
+        if (state.Submission is not null && !state.Submission.SameAs(appeal))
         {
             throw DomainException.InvalidArgument("request_id", "was already used for a different appeal; use a new request id for a new appeal");
         }
 
         if (state.CaseId is null)
         {
-            state.Appeal = appeal;
+            state.Submission = appeal;
             state.CaseId = OpaqueIds.New();
             await attempt.WriteOrForgetAsync(this);
         }
