@@ -7,9 +7,11 @@ using Backbone.Identity.Keys;
 using Backbone.Silo.Cases;
 using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
+using Backbone.Silo.Gateway;
 using Backbone.Silo.Grid;
 using Backbone.Silo.Security;
 using Backbone.Silo.Storage;
+using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -27,7 +29,7 @@ public static class BackboneHost
         builder.AddBackboneKestrel(options);
         builder.AddBackboneSilo(options);
         builder.AddBackboneIdentity(options);
-        builder.AddBackboneGrpc();
+        builder.AddBackboneGrpc(options);
 
         var app = builder.Build();
         if (options.Identity.Mode == IdentityModes.Embedded)
@@ -40,6 +42,12 @@ public static class BackboneHost
                 web.UseAuthentication();
             });
         }
+
+        // The web port also serves the JSON gateway and gRPC-Web, to the browser origins configured.
+        app.UseRouting();
+        app.UseCors();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseJsonBodyCheck();
 
         // WebApplication adds UseAuthentication to the whole pipeline unless told it is placed; left
         // there, OpenIddict's request handler would run on every gRPC call (it cost ~40% of Health/Check).
@@ -103,7 +111,7 @@ public static class BackboneHost
         builder.Services.AddBackboneTokenValidation(options.Identity, options.TrustedIssuer, embeddedKeys);
     }
 
-    private static void AddBackboneGrpc(this WebApplicationBuilder builder)
+    private static void AddBackboneGrpc(this WebApplicationBuilder builder, BackboneOptions options)
     {
         builder.Services.AddSingleton<ValidatedTokens>();
         // Singletons: otherwise gRPC builds each interceptor anew for every call.
@@ -113,7 +121,15 @@ public static class BackboneHost
         {
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
-        });
+        }).AddJsonTranscoding(json => // the JSON gateway: every RPC with a google.api.http route
+                                      // Error details the services attach, so JSON error bodies can carry them.
+            json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+                Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor));
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+            .WithOrigins([.. options.Gateway.AllowedOrigins.Select(o => o.TrimEnd('/'))])
+            .AllowAnyMethod()
+            .WithHeaders("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout")
+            .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin")));
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<EmbeddedStorageHealthCheck>(); // one instance, so its reused answer is shared
         builder.Services.AddGrpcHealthChecks().AddCheck<EmbeddedStorageHealthCheck>("storage");

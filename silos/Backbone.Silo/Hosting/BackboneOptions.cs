@@ -28,6 +28,8 @@ public sealed class BackboneOptions
 
     public CaseSettings Cases { get; set; } = new();
 
+    public GatewaySettings Gateway { get; set; } = new();
+
     /// <summary>The OpenID Connect provider: embedded on the web port, or a separate host this backbone trusts.</summary>
     public IdentitySettings Identity { get; set; } = new();
 
@@ -60,6 +62,12 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+    }
+
+    public sealed class GatewaySettings
+    {
+        /// <summary>Browser origins (scheme://host[:port]) allowed to call the JSON and gRPC-Web API; none by default.</summary>
+        public List<string> AllowedOrigins { get; set; } = [];
     }
 
     public sealed class CaseSettings
@@ -183,6 +191,10 @@ public sealed class BackboneOptions
         {
             errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
         }
+
+        errors.AddRange(Gateway.AllowedOrigins
+            .Where(o => !Uri.TryCreate(o, UriKind.Absolute, out var origin) || origin.GetLeftPart(UriPartial.Authority) != o.TrimEnd('/'))
+            .Select(o => $"Backbone:Gateway:AllowedOrigins '{o}' is not an origin like https://app.example.cn"));
 
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))
         {

@@ -81,6 +81,9 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
 {
     public const string UrgentCategory = "test.urgent";
 
+    /// <summary>The one browser origin test nodes let call the JSON and gRPC-Web API.</summary>
+    public const string AllowedOrigin = "https://miniprogram.example.cn";
+
     /// <summary>A fixed issuer (as behind a proxy), so tokens outlive a move to other ports; empty: the web port's address.</summary>
     public string Issuer { get; init; } = string.Empty;
 
@@ -111,6 +114,7 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:Orleans=Error",
         $"--Backbone:Identity:Issuer={Issuer}",
+        $"--Backbone:Gateway:AllowedOrigins:0={AllowedOrigin}",
         // A category with deadlines of seconds, so escalation can be watched in a test.
         "--Backbone:Cases:DeadlineCheckPeriod=00:00:01",
         "--Backbone:Cases:Categories:99:Kind=Appeal",
