@@ -78,10 +78,11 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         _ => Code.Internal,
     };
 
-    private static RpcException Retryable(StatusCode code, string message)
+    /// <summary>A status that tells the client to try again after <paramref name="after"/> (one second by default).</summary>
+    public static RpcException Retryable(StatusCode code, string message, TimeSpan? after = null)
     {
         var status = new Status { Code = (int)code, Message = message };
-        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }));
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after ?? TimeSpan.FromSeconds(1)) }));
         return status.ToRpcException();
     }
 

@@ -114,6 +114,7 @@ public static class BackboneHost
     private static void AddBackboneGrpc(this WebApplicationBuilder builder, BackboneOptions options)
     {
         builder.Services.AddSingleton<ValidatedTokens>();
+        builder.Services.AddSingleton<CallerRateLimits>();
         // Singletons: otherwise gRPC builds each interceptor anew for every call.
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();

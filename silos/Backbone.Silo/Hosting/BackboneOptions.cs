@@ -68,6 +68,13 @@ public sealed class BackboneOptions
     {
         /// <summary>Browser origins (scheme://host[:port]) allowed to call the JSON and gRPC-Web API; none by default.</summary>
         public List<string> AllowedOrigins { get; set; } = [];
+
+        /// <summary>
+        /// Calls each caller (a partner app by client id, a citizen, a staff member) may make per second to one
+        /// service, keyed by service name (<c>CitizenService</c>, <c>GridService</c>, <c>CaseService</c>), with
+        /// <c>Default</c> for the rest. Bursts up to twice the rate are allowed.
+        /// </summary>
+        public Dictionary<string, int> RateLimits { get; set; } = new(StringComparer.Ordinal) { ["Default"] = 1000 };
     }
 
     public sealed class CaseSettings
@@ -195,6 +202,8 @@ public sealed class BackboneOptions
         errors.AddRange(Gateway.AllowedOrigins
             .Where(o => !Uri.TryCreate(o, UriKind.Absolute, out var origin) || origin.GetLeftPart(UriPartial.Authority) != o.TrimEnd('/'))
             .Select(o => $"Backbone:Gateway:AllowedOrigins '{o}' is not an origin like https://app.example.cn"));
+
+        errors.AddRange(Gateway.RateLimits.Where(l => l.Value < 1).Select(l => $"Backbone:Gateway:RateLimits:{l.Key} must be at least 1 call per second"));
 
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))
         {

@@ -9,9 +9,10 @@ namespace Backbone.Silo.Security;
 /// <summary>
 /// Every call passes here first: its bearer token is validated (locally, with cached keys), and the call
 /// must need a scope the token has, from a kind of caller its row allows. No token or a bad one gives
-/// UNAUTHENTICATED; a good token without the right gives PERMISSION_DENIED.
+/// UNAUTHENTICATED; a good token without the right gives PERMISSION_DENIED; a caller over its rate
+/// gives RESOURCE_EXHAUSTED.
 /// </summary>
-public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated) : Interceptor
+public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, CallerRateLimits limits) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -67,6 +68,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated) : 
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the scope {scope}, which this token lacks."));
         }
 
+        limits.Admit(context.Method, caller);
         context.SetCaller(caller);
     }
 

@@ -87,6 +87,9 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
     /// <summary>A fixed issuer (as behind a proxy), so tokens outlive a move to other ports; empty: the web port's address.</summary>
     public string Issuer { get; init; } = string.Empty;
 
+    /// <summary>More settings for this node only, as command-line arguments.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
     /// <summary>A separate identity host to trust (External mode); empty: the embedded provider.</summary>
     public string Authority { get; init; } = string.Empty;
 
@@ -127,6 +130,7 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         .. Authority.Length > 0
             ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
             : TestIdentity.Args(),
+        .. ExtraArgs,
     ];
 }
 

@@ -1,0 +1,42 @@
+using System.Threading.RateLimiting;
+using Backbone.Silo.Errors;
+using Backbone.Silo.Hosting;
+using Grpc.Core;
+
+namespace Backbone.Silo.Security;
+
+/// <summary>
+/// A token bucket per caller and service: one partner app, citizen or staff member flooding a service
+/// is refused with RESOURCE_EXHAUSTED (HTTP 429 through the JSON gateway) and a retry hint, while every
+/// other caller is served as before.
+/// </summary>
+public sealed class CallerRateLimits(BackboneOptions options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<(string Service, string Caller)> _limiter =
+        PartitionedRateLimiter.Create<(string Service, string Caller), (string, string)>(key =>
+        {
+            var perSecond = options.Gateway.RateLimits.GetValueOrDefault(key.Service)
+                is > 0 and var configured ? configured : options.Gateway.RateLimits.GetValueOrDefault("Default", 1000);
+            return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = perSecond * 2,
+                TokensPerPeriod = perSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        });
+
+    public void Admit(string method, Caller caller)
+    {
+        var service = method.Split('/', StringSplitOptions.RemoveEmptyEntries)[0].Split('.')[^1];
+        using var lease = _limiter.AttemptAcquire((service, $"{caller.Kind}:{caller.Subject}"));
+        if (!lease.IsAcquired)
+        {
+            throw ErrorMappingInterceptor.Retryable(StatusCode.ResourceExhausted,
+                $"Too many calls to {service} from this {caller.Kind}; slow down and retry in a second.");
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
