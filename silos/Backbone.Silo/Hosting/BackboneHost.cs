@@ -24,6 +24,12 @@ public static class BackboneHost
     {
         // Settings files sit beside the binary; data/ stays relative to the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (builder.Configuration["Backbone:RuntimeSettingsFile"] is { Length: > 0 } runtimeSettings)
+        {
+            // Last, so what ops switch there wins; re-read whenever the file changes.
+            builder.Configuration.AddJsonFile(Path.GetFullPath(runtimeSettings), optional: true, reloadOnChange: true);
+        }
+
         var options = BackboneOptions.Load(builder.Configuration);
 
         builder.AddBackboneKestrel(options);
@@ -115,6 +121,8 @@ public static class BackboneHost
     {
         builder.Services.AddSingleton<ValidatedTokens>();
         builder.Services.AddSingleton<CallerRateLimits>();
+        builder.Services.AddSingleton<PeakMode>();
+        builder.Services.Configure<BackboneOptions.PeakModeSettings>(builder.Configuration.GetSection("Backbone:Gateway:PeakMode"));
         // Singletons: otherwise gRPC builds each interceptor anew for every call.
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
@@ -152,5 +160,6 @@ public static class BackboneHost
         // Liveness: the process answers. Readiness: the checks (storage) pass too.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
+        app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));
     }
 }

@@ -15,6 +15,12 @@ public sealed class BackboneOptions
     /// <summary>Address every port binds to. Loopback by default; set 0.0.0.0 to serve a network.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// An optional JSON settings file that is re-read when it changes, for switches ops flip on a running
+    /// node (peak mode). Relative to the working directory.
+    /// </summary>
+    public string RuntimeSettingsFile { get; set; } = string.Empty;
+
     /// <summary>Where the embedded store, keys and lock file live (relative to the working directory).</summary>
     public string DataDirectory { get; set; } = "data";
 
@@ -75,6 +81,18 @@ public sealed class BackboneOptions
         /// <c>Default</c> for the rest. Bursts up to twice the rate are allowed.
         /// </summary>
         public Dictionary<string, int> RateLimits { get; set; } = new(StringComparer.Ordinal) { ["Default"] = 1000 };
+
+        public PeakModeSettings PeakMode { get; set; } = new();
+    }
+
+    /// <summary>Peak mode: deferrable calls are refused fast so essential ones keep their latency. Reloads without a restart.</summary>
+    public sealed class PeakModeSettings
+    {
+        /// <summary>Switched on by hand (ops), for as long as this is true.</summary>
+        public bool Enabled { get; set; }
+
+        /// <summary>Switched on by itself while more calls than this are in flight on the node; 0 turns the automatic trigger off.</summary>
+        public int AutoAboveConcurrentCalls { get; set; }
     }
 
     public sealed class CaseSettings

@@ -10,52 +10,75 @@ namespace Backbone.Silo.Security;
 /// Every call passes here first: its bearer token is validated (locally, with cached keys), and the call
 /// must need a scope the token has, from a kind of caller its row allows. No token or a bad one gives
 /// UNAUTHENTICATED; a good token without the right gives PERMISSION_DENIED; a caller over its rate
-/// gives RESOURCE_EXHAUSTED.
+/// gives RESOURCE_EXHAUSTED; a deferrable call in peak mode gives UNAVAILABLE.
 /// </summary>
-public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, CallerRateLimits limits) : Interceptor
+public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, CallerRateLimits limits, Gateway.PeakMode peak) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context);
-        return await continuation(request, context);
+        using (await AuthorizeAsync(context))
+        {
+            return await continuation(request, context);
+        }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context);
-        await continuation(request, responseStream, context);
+        using (await AuthorizeAsync(context))
+        {
+            await continuation(request, responseStream, context);
+        }
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context);
-        return await continuation(requestStream, context);
+        using (await AuthorizeAsync(context))
+        {
+            return await continuation(requestStream, context);
+        }
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context);
-        await continuation(requestStream, responseStream, context);
+        using (await AuthorizeAsync(context))
+        {
+            await continuation(requestStream, responseStream, context);
+        }
     }
 
-    private async Task AuthorizeAsync(ServerCallContext context)
+    /// <summary>Admits the call or throws; the answer, disposed when the call ends, keeps it counted as in flight.</summary>
+    private async Task<IDisposable> AuthorizeAsync(ServerCallContext context)
     {
         if (!RpcPermissions.ByMethod.TryGetValue(context.Method, out var permission))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} has no entry in the permission table."));
         }
 
-        if (permission.IsPublic)
+        var call = peak.Admit(context.Method, permission.IsDeferrable); // refused first: peak mode must cost nothing
+        try
         {
-            return;
-        }
+            if (!permission.IsPublic)
+            {
+                await AdmitCallerAsync(context, permission);
+            }
 
+            return call;
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AdmitCallerAsync(ServerCallContext context, RpcPermission permission)
+    {
         var caller = await AuthenticateAsync(context);
         if (!permission.ScopeByCaller.TryGetValue(caller.Kind, out var scope))
         {

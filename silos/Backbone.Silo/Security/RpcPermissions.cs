@@ -7,8 +7,11 @@ namespace Backbone.Silo.Security;
 /// What a call needs: a token of a kind of caller the row names, carrying the scope it names for that
 /// kind. Ownership (whose record, which unit) is checked by the service and the grains.
 /// </summary>
-public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCaller, bool IsPublic = false)
+public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCaller, bool IsPublic = false, bool IsDeferrable = false)
 {
+    /// <summary>This row, as a call peak mode refuses (listings, statistics, feeds): it can wait, others cannot.</summary>
+    public RpcPermission Deferrable() => this with { IsDeferrable = true };
+
     /// <summary>No token needed (health and reflection).</summary>
     public static readonly RpcPermission Public = new(new Dictionary<string, string>(), IsPublic: true);
 
@@ -16,12 +19,12 @@ public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCa
 
     /// <summary>This row, also open to <paramref name="callers"/> with <paramref name="scope"/>.</summary>
     public RpcPermission Or(string scope, params string[] callers) =>
-        new(ScopeByCaller.Concat(callers.Select(c => KeyValuePair.Create(c, scope))).ToDictionary(StringComparer.Ordinal));
+        this with { ScopeByCaller = ScopeByCaller.Concat(callers.Select(c => KeyValuePair.Create(c, scope))).ToDictionary(StringComparer.Ordinal) };
 }
 
 /// <summary>
-/// The one table of who may call which RPC. A method missing here is refused for everyone, and a test
-/// checks every mapped method has its row.
+/// The one table of who may call which RPC, and which calls peak mode defers. A method missing here is
+/// refused for everyone, and a test checks every mapped method has its row.
 /// </summary>
 public static class RpcPermissions
 {
@@ -43,7 +46,7 @@ public static class RpcPermissions
         [Citizens("UpdateCitizen")] = RpcPermission.Needs(BackboneScopes.CitizenUpdate, Citizen, App, Staff),
 
         [Grid("GetUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
-        [Grid("ListChildUnits")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
+        [Grid("ListChildUnits")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff).Deferrable(),
         [Grid("LocateUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
         // City administrators only: the service checks the role.
         [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
@@ -54,8 +57,8 @@ public static class RpcPermissions
         [Cases("RequestSupplement")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("DecideApplication")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("GetCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
-        [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
-        [Cases("ListCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Deferrable(),
+        [Cases("ListCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
         // Dispatchers only: the case grain checks the role.
         [Cases("DispatchCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("AcceptCase")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
@@ -69,8 +72,8 @@ public static class RpcPermissions
         [Cases("MergeCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
-        [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
-        [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
+        [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";
