@@ -27,10 +27,9 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        using (await AuthorizeAsync(context))
-        {
-            await continuation(request, responseStream, context);
-        }
+        // A stream (a watch) may stay open for hours: it is not a call in flight for peak mode.
+        (await AuthorizeAsync(context)).Dispose();
+        await continuation(request, responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
@@ -46,10 +45,8 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        using (await AuthorizeAsync(context))
-        {
-            await continuation(requestStream, responseStream, context);
-        }
+        (await AuthorizeAsync(context)).Dispose();
+        await continuation(requestStream, responseStream, context);
     }
 
     /// <summary>Admits the call or throws; the answer, disposed when the call ends, keeps it counted as in flight.</summary>
