@@ -168,7 +168,7 @@ public sealed class CaseGrain(
         EnsureDispatcher(by);
         if (Case.State == CaseState.Closed)
         {
-            return Case.MergedInto == primaryCaseId ? Snapshot() : throw DomainException.FailedPrecondition("The duplicate is already CASE_STATE_CLOSED.");
+            return Case.MergedInto == primaryCaseId ? Snapshot() : throw DomainException.FailedPrecondition($"The duplicate is already {CaseNames.Of(CaseState.Closed)}.");
         }
 
         Case.MergedInto = primaryCaseId;
@@ -181,7 +181,7 @@ public sealed class CaseGrain(
         EnsureDispatcher(by);
         if (Case.State == CaseState.Closed)
         {
-            throw DomainException.FailedPrecondition("Cannot merge into a case that is CASE_STATE_CLOSED.");
+            throw DomainException.FailedPrecondition($"Cannot merge into a case that is {CaseNames.Of(CaseState.Closed)}.");
         }
 
         if (Case.MergedCases.Contains(duplicateCaseId))
@@ -203,7 +203,7 @@ public sealed class CaseGrain(
     {
         if (Case.Submission!.Kind != kind)
         {
-            throw DomainException.FailedPrecondition($"Cannot {action} a case of kind CASE_KIND_{Case.Submission.Kind.ToString().ToUpperInvariant()}.");
+            throw DomainException.FailedPrecondition($"Cannot {action} a case of kind {CaseNames.Of(Case.Submission.Kind)}.");
         }
     }
 
@@ -392,7 +392,7 @@ public sealed class CaseGrain(
         if (!allowed.Contains(Case.State))
         {
             throw DomainException.FailedPrecondition(
-                $"Cannot {action} a case that is {CaseStates.Name(Case.State)}; {action} needs {string.Join(" or ", allowed.Select(CaseStates.Name))}.");
+                $"Cannot {action} a case that is {CaseNames.Of(Case.State)}; {action} needs {string.Join(" or ", allowed.Select(CaseNames.Of))}.");
         }
     }
 
@@ -515,14 +515,15 @@ public sealed class CaseGrain(
     }
 }
 
-public static class CaseStates
+/// <summary>Case enums as the contract spells them (CASE_STATE_IN_PROGRESS), for messages callers read.</summary>
+public static partial class CaseNames
 {
-    /// <summary>The state as the contract spells it, e.g. CASE_STATE_IN_PROGRESS.</summary>
-    public static string Name(CaseState state) => state switch
-    {
-        CaseState.InProgress => "CASE_STATE_IN_PROGRESS",
-        CaseState.SupplementRequired => "CASE_STATE_SUPPLEMENT_REQUIRED",
-        CaseState.UnderReview => "CASE_STATE_UNDER_REVIEW",
-        _ => "CASE_STATE_" + state.ToString().ToUpperInvariant(),
-    };
+    public static string Of(CaseState state) => Contract("CASE_STATE", state.ToString());
+
+    public static string Of(CaseKind kind) => Contract("CASE_KIND", kind.ToString());
+
+    private static string Contract(string prefix, string member) => $"{prefix}_{WordStart().Replace(member, "_$1").ToUpperInvariant()}";
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=[a-z])([A-Z])")]
+    private static partial System.Text.RegularExpressions.Regex WordStart();
 }

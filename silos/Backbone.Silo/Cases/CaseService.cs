@@ -200,7 +200,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         var duplicate = await CaseOf(request.DuplicateCaseId).Get(actor);
         if (duplicate.State == Grains.Abstractions.Cases.CaseState.Closed && duplicate.MergedInto != request.PrimaryCaseId)
         {
-            throw DomainException.FailedPrecondition("Cannot merge a duplicate that is CASE_STATE_CLOSED.");
+            throw DomainException.FailedPrecondition($"Cannot merge a duplicate that is {CaseNames.Of(Grains.Abstractions.Cases.CaseState.Closed)}.");
         }
 
         // The duplicate's citizen follows the primary before the duplicate closes, so they never lose sight of it.
@@ -242,7 +242,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         {
             UnitCode = request.UnitCode,
             Received = totals.Received,
-            ByState = { totals.ByState.ToDictionary(p => CaseStates.Name(p.Key), p => p.Value) },
+            ByState = { totals.ByState.ToDictionary(p => CaseNames.Of(p.Key), p => p.Value) },
             Overdue = totals.Overdue,
             Accepted = totals.Accepted,
             Replied = totals.Replied,
