@@ -435,7 +435,7 @@ public sealed class CaseGrain(
             Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits]);
         try
         {
-            await grains.GetGrain<IUnitStatsGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
+            await grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
             Case.StatsVersion = Case.Version;
         }
         catch (Exception e) when (e is not OperationCanceledException)

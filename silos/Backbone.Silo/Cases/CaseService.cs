@@ -139,7 +139,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             after);
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         // Every grid of the subtree answers with its newest matches; the page is the newest of those.
-        var found = await Task.WhenAll(GridsUnder(request.UnitCode).Select(code => grains.GetGrain<IUnitStatsGrain>(code).Find(query, size + 1)));
+        var found = await Task.WhenAll(GridsUnder(request.UnitCode).Select(code => grains.GetGrain<IUnitCasesGrain>(code).Find(query, size + 1)));
         var page = found.SelectMany(f => f)
             .OrderByDescending(c => c.CreateTime).ThenByDescending(c => c.CaseId, StringComparer.Ordinal)
             .Take(size + 1)
@@ -236,7 +236,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
             throw DomainException.NotFound($"No grid unit has code {request.UnitCode}.");
         }
 
-        var (_, totals) = await grains.GetGrain<IUnitStatsGrain>(request.UnitCode).Get();
+        var (_, totals) = await grains.GetGrain<IUnitCasesGrain>(request.UnitCode).Get();
         static double Rate(int part, int whole) => whole == 0 ? 0 : (double)part / whole;
         return new UnitStats
         {
@@ -335,7 +335,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         {
             foreach (var (code, since) in seen.ToList())
             {
-                var found = await grains.GetGrain<IUnitStatsGrain>(code).Watch(watcher, since);
+                var found = await grains.GetGrain<IUnitCasesGrain>(code).Watch(watcher, since);
                 foreach (var (caseId, changedAt) in found.Changed)
                 {
                     seen[code] = changedAt;
@@ -382,7 +382,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         }
         finally
         {
-            await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitStatsGrain>(code).Unwatch(watcher)));
+            await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitCasesGrain>(code).Unwatch(watcher)));
             grains.DeleteObjectReference<IGridCasesWatcher>(watcher);
         }
     }

@@ -60,19 +60,24 @@ public sealed record UnitTotals(
             all.SelectMany(c => c.LateUnits).GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count()));
     }
 
-    public static UnitTotals Sum(IEnumerable<UnitTotals> parts)
-    {
-        var all = parts.ToList();
-        return new UnitTotals(
-            all.Sum(t => t.Received),
-            all.SelectMany(t => t.ByState).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
-            all.Sum(t => t.Overdue),
-            all.Sum(t => t.Accepted),
-            all.Sum(t => t.Replied),
-            all.Sum(t => t.Rated),
-            all.Sum(t => t.Satisfied),
-            all.SelectMany(t => t.LateByUnit).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
-    }
+    public static UnitTotals Sum(IEnumerable<UnitTotals> parts) => parts.Aggregate(Empty, (total, part) => total.Plus(part));
+
+    /// <summary>These totals with <paramref name="other"/> added (<paramref name="sign"/> 1) or taken away (-1); empty counts are dropped.</summary>
+    public UnitTotals Plus(UnitTotals other, int sign = 1) => new(
+        Received + (sign * other.Received),
+        Combine(ByState, other.ByState, sign),
+        Overdue + (sign * other.Overdue),
+        Accepted + (sign * other.Accepted),
+        Replied + (sign * other.Replied),
+        Rated + (sign * other.Rated),
+        Satisfied + (sign * other.Satisfied),
+        Combine(LateByUnit, other.LateByUnit, sign));
+
+    private static Dictionary<TKey, int> Combine<TKey>(IReadOnlyDictionary<TKey, int> left, IReadOnlyDictionary<TKey, int> right, int sign)
+        where TKey : notnull =>
+        left.Select(p => (p.Key, p.Value)).Concat(right.Select(p => (p.Key, Value: sign * p.Value)))
+            .GroupBy(p => p.Key).Select(g => (g.Key, Value: g.Sum(p => p.Value))).Where(p => p.Value != 0)
+            .ToDictionary(p => p.Key, p => p.Value);
 }
 
 /// <summary>
@@ -81,7 +86,7 @@ public sealed record UnitTotals(
 /// every other unit keeps its children's latest totals in memory, rebuilt from them on activation.
 /// Both take only newer versions, so repeated or reordered deliveries change nothing.
 /// </summary>
-public interface IUnitStatsGrain : IGrainWithStringKey
+public interface IUnitCasesGrain : IGrainWithStringKey
 {
     /// <summary>Grids only: the case's summary as of its version <paramref name="caseVersion"/>.</summary>
     Task Apply(string caseId, long caseVersion, CaseSummary summary);

@@ -8,7 +8,7 @@ using Orleans.Utilities;
 namespace Backbone.Grains.Cases;
 
 [GenerateSerializer]
-public sealed class GridStatsState
+public sealed class GridCasesState
 {
     /// <summary>Each case of the grid: its latest version and summary.</summary>
     [Id(0)] public Dictionary<string, (long Version, CaseSummary Summary)> Cases { get; set; } = [];
@@ -23,11 +23,11 @@ public sealed class GridStatsState
 /// activates and then follows their pushes. A parent's version is the sum of its children's, so it only
 /// grows, also across reactivations.
 /// </summary>
-public sealed class UnitStatsGrain(
-    [PersistentState("grid-stats")] IPersistentState<GridStatsState> grid,
+public sealed class UnitCasesGrain(
+    [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
     GridSeed seed,
     IGrainFactory grains,
-    ILogger<UnitStatsGrain> logger) : Grain, IUnitStatsGrain
+    ILogger<UnitCasesGrain> logger) : Grain, IUnitCasesGrain
 {
     private readonly ObserverManager<IGridCasesWatcher> _watchers = new(CaseGrain.WatchLifetime, logger);
     private readonly Dictionary<string, (long Version, UnitTotals Totals)> _children = new(StringComparer.Ordinal);
@@ -49,7 +49,7 @@ public sealed class UnitStatsGrain(
 
         foreach (var child in seed.ChildrenOf(Code))
         {
-            _children[child] = await grains.GetGrain<IUnitStatsGrain>(child).Get();
+            _children[child] = await grains.GetGrain<IUnitCasesGrain>(child).Get();
         }
 
         _version = _children.Values.Sum(c => c.Version);
@@ -69,7 +69,12 @@ public sealed class UnitStatsGrain(
         await grid.WriteOrForgetAsync(this);
         _version = grid.State.Version;
         _watchers.Notify(watcher => watcher.CaseChanged(Code, _version, caseId));
-        _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Summary));
+        // Only the changed case is recounted: its old summary out, its new one in.
+        _totals = _totals.Plus(UnitTotals.Of([summary]));
+        if (known.Summary is { } previous)
+        {
+            _totals = _totals.Plus(UnitTotals.Of([previous]), sign: -1);
+        }
         await TellParent();
     }
 
@@ -121,7 +126,7 @@ public sealed class UnitStatsGrain(
         && (query.After is null || CaseListings.IsOlder(summary.CreateTime, caseId, query.After));
 
     private Task TellParent() =>
-        GridUnitCode.IsCity(Code) ? Task.CompletedTask : grains.GetGrain<IUnitStatsGrain>(GridUnitCode.ParentOf(Code)).ChildChanged(Code, _version, _totals);
+        GridUnitCode.IsCity(Code) ? Task.CompletedTask : grains.GetGrain<IUnitCasesGrain>(GridUnitCode.ParentOf(Code)).ChildChanged(Code, _version, _totals);
 }
 
 public static class CaseListings
