@@ -1,3 +1,5 @@
+using Backbone.Grains.Abstractions.Access;
+
 namespace Backbone.Identity;
 
 /// <summary>The scopes of the backbone's RPCs. Every access token carrying one is issued for the audience <see cref="BackboneClaims.Audience"/>.</summary>
@@ -44,27 +46,4 @@ public static class BackboneClaims
 
     /// <summary>A staff member's grid unit code.</summary>
     public const string Unit = "unit";
-}
-
-public static class CallerKinds
-{
-    public const string Citizen = "citizen";
-    public const string Staff = "staff";
-
-    /// <summary>A partner system acting as itself (client credentials); its subject is its client id.</summary>
-    public const string App = "app";
-}
-
-public static class StaffRoles
-{
-    public const string GridWorker = "grid_worker";
-    public const string StreetHandler = "street_handler";
-    public const string DistrictHandler = "district_handler";
-    public const string Dispatcher = "dispatcher";
-    public const string CityAdmin = "city_admin";
-
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
-    {
-        GridWorker, StreetHandler, DistrictHandler, Dispatcher, CityAdmin,
-    };
 }

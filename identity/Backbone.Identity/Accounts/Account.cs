@@ -1,3 +1,5 @@
+using Backbone.Grains.Abstractions.Access;
+
 namespace Backbone.Identity.Accounts;
 
 /// <summary>Someone who signs in at the provider: a citizen or a staff member. The mobile number is the login name.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Identity.Hosting;

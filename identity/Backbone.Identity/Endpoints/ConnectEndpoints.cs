@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Pages;
 using Microsoft.AspNetCore;

@@ -1,3 +1,5 @@
+using Backbone.Grains.Abstractions.Access;
+
 namespace Backbone.Identity.Hosting;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Identity.Accounts;

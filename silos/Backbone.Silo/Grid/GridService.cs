@@ -1,3 +1,4 @@
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;

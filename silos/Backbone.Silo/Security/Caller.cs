@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Identity;
 using Grpc.Core;
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Identity;
 
 namespace Backbone.Silo.Security;
