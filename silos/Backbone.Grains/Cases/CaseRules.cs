@@ -15,7 +15,6 @@ public static class CaseRules
     public const int MaxNoteLength = 2000;
     public const int MaxAttachments = 9;
     public const int MaxAttachmentRefLength = 256;
-    public const int MaxRequestIdLength = 128;
 
     /// <summary>An appeal (category) or an application (service item, named in the field <paramref name="categoryField"/>).</summary>
     public static IReadOnlyList<FieldViolation> ValidateSubmission(
@@ -24,10 +23,7 @@ public static class CaseRules
     {
         var violations = new List<FieldViolation>();
         appeal = null;
-        if (string.IsNullOrEmpty(requestId) || requestId.Length > MaxRequestIdLength || !requestId.All(c => c is > ' ' and <= '~'))
-        {
-            violations.Add(new FieldViolation("request_id", $"must be 1 to {MaxRequestIdLength} visible ASCII characters; reuse it on retries"));
-        }
+        violations.AddRange(RequestIds.Validate(requestId));
 
         var rule = categories.Find(category ?? string.Empty) is { } found && found.Kind == kind ? found : null;
         if (rule is null)

@@ -13,7 +13,6 @@ namespace Backbone.Grains.Citizens;
 public static class CitizenRules
 {
     public const int MaxAddressLength = 200;
-    public const int MaxRequestIdLength = 128;
 
     /// <summary>The fields an update mask may name.</summary>
     public static readonly IReadOnlySet<string> UpdatableFields = new HashSet<string>(StringComparer.Ordinal) { "phone", "address", "grid_unit_code" };
@@ -25,7 +24,7 @@ public static class CitizenRules
         var violations = new List<FieldViolation>();
         citizen = null;
 
-        CheckRequestId(requestId, violations);
+        violations.AddRange(RequestIds.Validate(requestId));
         if (!PersonName.TryNormalize(name, out var normalizedName, out var nameError))
         {
             violations.Add(new FieldViolation("name", nameError));
@@ -140,18 +139,6 @@ public static class CitizenRules
         else if (!CitizenIds.IsWellFormed(citizenId))
         {
             violations.Add(new FieldViolation("citizen_id", "is not a citizen id (32 lower-case hex characters)"));
-        }
-    }
-
-    private static void CheckRequestId(string? requestId, List<FieldViolation> violations)
-    {
-        if (string.IsNullOrEmpty(requestId))
-        {
-            violations.Add(new FieldViolation("request_id", "is required; choose a unique id (a UUID) per registration and reuse it on retries"));
-        }
-        else if (requestId.Length > MaxRequestIdLength || !requestId.All(c => c is > ' ' and <= '~'))
-        {
-            violations.Add(new FieldViolation("request_id", $"must be 1 to {MaxRequestIdLength} visible ASCII characters"));
         }
     }
 
