@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Restores, builds (warnings are errors) and runs every test of the backbone.
 # The tests start real hosts on free loopback ports. Beyond the .NET SDK they need Debian's chromium
-# (the browser sign-in test drives it with Playwright); it is installed here when missing.
+# (the browser sign-in test drives it with Playwright) and redis-server (the cluster tests start their
+# own Redis processes); both are installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -1,5 +1,6 @@
 using Backbone.Client;
 using Backbone.Identity.Accounts;
+using Backbone.Identity.Seeding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Backbone.Identity.Hosting;
@@ -47,6 +48,10 @@ public static class IdentityHost
         app.UseAuthentication();
         app.MapBackboneIdentity();
         app.MapGet("/healthz", () => Results.Text("Healthy"));
+        // Ready once every configured account exists (seeded citizens wait for the backbone to answer).
+        app.MapGet("/readyz", (IdentitySeeder seeder) => seeder.Done
+            ? Results.Text("Healthy")
+            : Results.Text("Seeding the configured accounts", statusCode: StatusCodes.Status503ServiceUnavailable));
         return app;
     }
 

@@ -31,7 +31,8 @@ public static class IdentityHosting
         services.AddSingleton(keys);
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<AccountService>();
-        services.AddHostedService<IdentitySeeder>();
+        services.AddSingleton<IdentitySeeder>();
+        services.AddHostedService(provider => provider.GetRequiredService<IdentitySeeder>());
         services.AddDbContext<IdentityDbContext>(db =>
         {
             db.UseSqlite(connectionString);

@@ -14,10 +14,14 @@ namespace Backbone.Identity.Seeding;
 /// (idempotent: running it again changes only what configuration changed). Citizens need the backbone;
 /// when it cannot be reached yet, they are retried in the background until it can.
 /// </summary>
-public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings settings, ILogger<IdentitySeeder> logger) : IHostedService, IDisposable
+public sealed class IdentitySeeder(
+    IServiceProvider services, IdentitySettings settings, IHostApplicationLifetime lifetime, ILogger<IdentitySeeder> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _citizens = Task.CompletedTask;
+
+    /// <summary>Every configured client and account exists (the host's readiness).</summary>
+    public bool Done { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -54,9 +58,20 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
 
     private async Task RetryCitizensAsync(CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        // A stand-alone host's registrar fetches its token from this host's own token endpoint, which
+        // listens only once the host has started: the first retry waits for that, the next ones 10 s each.
+        using (var started = CancellationTokenSource.CreateLinkedTokenSource(stopping, lifetime.ApplicationStarted))
         {
-            await Task.Delay(TimeSpan.FromSeconds(10), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(Timeout.Infinite, started.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        for (var attempt = 0; !stopping.IsCancellationRequested; attempt++)
+        {
+            if (attempt > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             await using var scope = services.CreateAsyncScope();
             try
             {
@@ -102,6 +117,7 @@ public sealed class IdentitySeeder(IServiceProvider services, IdentitySettings s
                     seed.Password, cancellationToken);
             }
 
+            Done = true;
             return true;
         }
         catch (Exception e) when (e is not (OperationCanceledException or SeedRefusedException))

@@ -50,8 +50,30 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled by the caller.")),
         InconsistentStateException => Retryable(StatusCode.Aborted, "The record changed while this request was applied; nothing was changed by it. Retry the request."),
         TimeoutException => Retryable(StatusCode.Unavailable, "The backbone did not answer in time; the request may be retried."),
+        _ when IsUnreachable(exception) => Retryable(StatusCode.Unavailable,
+            "A node or the store of the backbone cannot be reached just now; retry the request (a retry with the same request id is never applied twice)."),
         _ => Internal(exception, context),
     };
+
+    /// <summary>
+    /// A failure that passes by itself: the cluster's Redis is unreachable, or a node died or is leaving
+    /// (its grains come back on the others). Grains drop their activation when a write fails, so the
+    /// caller's retry starts from what was stored.
+    /// </summary>
+    private static bool IsUnreachable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is StackExchange.Redis.RedisConnectionException or Orleans.Persistence.Redis.RedisStorageException
+                or Orleans.Reminders.Redis.RedisRemindersException or OrleansMessageRejectionException
+                or Orleans.Runtime.Messaging.ConnectionFailedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static RpcException ToRpcException(DomainException exception)
     {

@@ -94,9 +94,7 @@ public static class BackboneHost
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(
-                options.Ports.Silo, options.Ports.OrleansGateway, null, options.Cluster.ServiceId, options.Cluster.ClusterId);
-            silo.AddEmbeddedStorage();
+            silo.AddBackboneCluster(options, builder.Configuration);
         });
     }
 
@@ -140,8 +138,8 @@ public static class BackboneHost
             .WithHeaders("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout")
             .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin")));
         builder.Services.AddGrpcReflection();
-        builder.Services.AddSingleton<EmbeddedStorageHealthCheck>(); // one instance, so its reused answer is shared
-        builder.Services.AddGrpcHealthChecks().AddCheck<EmbeddedStorageHealthCheck>("storage");
+        // The store's check is one instance (registered with the store), so its reused answer is shared.
+        builder.Services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
     }
 
     private static void MapBackboneEndpoints(this WebApplication app, BackboneOptions options)

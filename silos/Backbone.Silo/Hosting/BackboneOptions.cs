@@ -56,12 +56,29 @@ public sealed class BackboneOptions
 
     public sealed class ClusterSettings
     {
-        /// <summary>How silos find each other and where grain state lives: <c>Localhost</c> (embedded, SQLite).</summary>
+        /// <summary>
+        /// How silos find each other and where grain state and reminders live: <c>Localhost</c> (one process,
+        /// SQLite under the data directory) or <c>Redis</c> (any number of nodes on the Redis named by
+        /// <c>ConnectionStrings:Redis</c>).
+        /// </summary>
         public string Provider { get; set; } = ClusterProviders.Localhost;
 
+        /// <summary>Names the service's data: every deployment of this service, now and later, keeps the same one.</summary>
         public string ServiceId { get; set; } = "backbone";
 
+        /// <summary>Names one running cluster: nodes with the same id form it.</summary>
         public string ClusterId { get; set; } = "backbone";
+
+        /// <summary>The address other nodes reach this one at; empty: <c>ListenAddress</c> (which must then not be a wildcard).</summary>
+        public string AdvertisedAddress { get; set; } = string.Empty;
+
+        /// <summary>Running as a Kubernetes pod: take the pod's name and IP from its environment (deploy/kubernetes).</summary>
+        public bool Kubernetes { get; set; }
+
+        /// <summary>From <c>ConnectionStrings:Redis</c> (StackExchange.Redis syntax); required by the Redis provider.</summary>
+        public string RedisConnectionString { get; private set; } = string.Empty;
+
+        internal void UseRedis(string? connectionString) => RedisConnectionString = connectionString ?? string.Empty;
     }
 
     public sealed class GridSettings
@@ -153,6 +170,8 @@ public sealed class BackboneOptions
             throw new InvalidOperationException($"Invalid configuration: {e.Message}", e);
         }
 
+        options.Cluster.UseRedis(configuration.GetConnectionString("Redis"));
+
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -195,6 +214,11 @@ public sealed class BackboneOptions
         if (!ClusterProviders.All.Contains(Cluster.Provider))
         {
             errors.Add($"Backbone:Cluster:Provider '{Cluster.Provider}' is not one of: {string.Join(", ", ClusterProviders.All)}");
+        }
+
+        if (Cluster.Provider == ClusterProviders.Redis)
+        {
+            errors.AddRange(ValidateRedisCluster());
         }
 
         if (string.IsNullOrWhiteSpace(Cluster.ServiceId))
@@ -273,6 +297,36 @@ public sealed class BackboneOptions
         ? IdentityHosting.IssuerFor(Identity, ListenAddress, Ports.Web)
         : new Uri(Identity.Authority);
 
+    private IEnumerable<string> ValidateRedisCluster()
+    {
+        if (Cluster.RedisConnectionString.Length == 0)
+        {
+            yield return "ConnectionStrings:Redis must name the Redis when Backbone:Cluster:Provider is Redis";
+        }
+
+        if (Cluster.AdvertisedAddress.Length > 0 && !IPAddress.TryParse(Cluster.AdvertisedAddress, out _))
+        {
+            yield return $"Backbone:Cluster:AdvertisedAddress '{Cluster.AdvertisedAddress}' is not an IP address";
+        }
+        else if (Cluster.AdvertisedAddress.Length == 0 && !Cluster.Kubernetes
+            && IPAddress.TryParse(ListenAddress, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+        {
+            yield return "Backbone:Cluster:AdvertisedAddress must be set when Backbone:ListenAddress is a wildcard";
+        }
+
+        // Every node must hash an ID number the same way, or the one-citizen-per-ID-number index splits.
+        if (Privacy.IdNumberHashKey.Length == 0)
+        {
+            yield return "Backbone:Privacy:IdNumberHashKey must be set (the same on every node) when Backbone:Cluster:Provider is Redis";
+        }
+
+        // Each node's embedded provider would keep its own accounts, codes and refresh tokens.
+        if (Identity.Mode == IdentityModes.Embedded)
+        {
+            yield return "Backbone:Identity:Mode must be External (one identity host the nodes trust) when Backbone:Cluster:Provider is Redis";
+        }
+    }
+
     private static bool IsStrongBase64Key(string value)
     {
         var buffer = new byte[value.Length];
@@ -283,6 +337,7 @@ public sealed class BackboneOptions
 public static class ClusterProviders
 {
     public const string Localhost = "Localhost";
+    public const string Redis = "Redis";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Localhost };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Localhost, Redis };
 }

@@ -13,6 +13,7 @@ public static class EmbeddedStorageExtensions
     public static ISiloBuilder AddEmbeddedStorage(this ISiloBuilder silo)
     {
         silo.Services.AddSingleton<SqliteDatabase>();
+        silo.Services.AddSingleton<StorageHealthCheck, EmbeddedStorageHealthCheck>();
         silo.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (services, name) => new SqliteGrainStorage(
             name,
             services.GetRequiredService<SqliteDatabase>(),

@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Grpc.Core;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
 
 namespace Backbone.Tests.Hosting;
 
@@ -53,10 +50,9 @@ public sealed class DurabilityTests
         var settings = NodeSettings.Fresh();
         var acknowledged = new List<Citizen>();
 
-        using (var host = StartHostProcess(settings))
+        using (var host = await HostProcess.StartAsync(settings))
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{settings.GrpcPort}");
-            await WaitUntilServing(new Health.HealthClient(channel), host);
+            var channel = host.Channel;
             using var identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
             var citizens = new CitizenService.CitizenServiceClient(channel.WithToken(await identity.PartnerTokenAsync()));
 
@@ -87,8 +83,7 @@ public sealed class DurabilityTests
                 await Task.Delay(20);
             }
 
-            host.Kill(); // SIGKILL: no shutdown hooks, no flush
-            await host.WaitForExitAsync();
+            await host.KillAsync();
             stop.Cancel();
             await Task.WhenAll(writers);
         }
@@ -100,59 +95,11 @@ public sealed class DurabilityTests
         }
     }
 
-    /// <summary>The real host binary, as `dotnet run` would start it, in its own process.</summary>
-    private static Process StartHostProcess(NodeSettings settings)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backbone.Silo.dll"));
-        foreach (var arg in settings.ToArgs())
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     private static int CountOf(List<Citizen> acknowledged)
     {
         lock (acknowledged)
         {
             return acknowledged.Count;
         }
-    }
-
-    private static async Task WaitUntilServing(Health.HealthClient health, Process host)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(host.HasExited, $"The host exited with code {(host.HasExited ? host.ExitCode : 0)} while starting.");
-            try
-            {
-                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
-                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
-            }
-            catch (RpcException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail("The host did not answer SERVING within 60 seconds.");
     }
 }

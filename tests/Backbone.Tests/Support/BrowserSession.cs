@@ -61,7 +61,7 @@ public sealed partial class BrowserSession(Uri provider) : IDisposable
             }
         }
 
-        return new AppRedirect(page.Redirect ?? throw new InvalidOperationException("The flow never returned to the app."), sawLogin, sawConsent);
+        return new AppRedirect(page.Redirect ?? throw new InvalidOperationException($"The flow never returned to the app; the last page ({page.Status}): {page.Html}"), sawLogin, sawConsent);
     }
 
     /// <summary>Fills in the sign-up page; a successful sign-up leaves this session signed in.</summary>

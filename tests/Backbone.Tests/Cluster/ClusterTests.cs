@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+
+namespace Backbone.Tests.Cluster;
+
+/// <summary>
+/// Several nodes on one Redis, each the real host binary in its own process: any node answers for any
+/// record, and neither a dead node, a stopping node nor a restarted Redis loses what was answered OK.
+/// </summary>
+[Collection(Name)]
+public sealed class ClusterTests
+{
+    public const string Name = "cluster"; // one cluster at a time: failure detection needs the cores it is tuned for
+
+    private static readonly LatLng InFirstGrid = new() { Latitude = 30.59, Longitude = 104.063 };
+
+    [Fact]
+    public async Task Any_node_answers_for_what_another_node_wrote()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var citizenToken = await cluster.CitizenTokenAsync();
+        var workerToken = await cluster.StaffTokenAsync(TestIdentity.GridWorkerMobile);
+
+        var registered = await (await cluster.CitizensThroughAsync(0)).RegisterCitizenAsync(TestData.Registration("李华", "成都市青羊区人民中路一段1号"));
+        var readThroughC = await (await cluster.CitizensThroughAsync(2)).GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var submitted = await cluster.Cases(1, citizenToken).SubmitAppealAsync(Appeal("noise"));
+        var accepted = await cluster.Cases(1, workerToken).AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+        var readThroughA = await cluster.Cases(0, citizenToken).GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });
+
+        Assert.Equal(registered, readThroughC);
+        Assert.Equal(CaseState.Accepted, readThroughA.State);
+        Assert.Equal(accepted.Etag, readThroughA.Etag);
+        Assert.Equal(submitted.Description, readThroughA.Description);
+    }
+
+    [Fact]
+    public async Task A_node_killed_mid_stream_loses_no_acknowledged_appeal_and_its_deadlines_still_fire()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var token = await cluster.CitizenTokenAsync();
+        var throughA = new Submissions(cluster.Cases(0, token));
+        var throughB = new Submissions(cluster.Cases(1, token));
+        using var stop = new CancellationTokenSource();
+        var writers = new[] { throughA.RunAsync(2, stop.Token), throughB.RunAsync(2, stop.Token) };
+
+        await throughB.WaitForAsync(30);
+        await cluster[1].KillAsync(); // SIGKILL: the grains and reminders B held go with it
+        var afterKill = throughA.Count;
+        await throughA.WaitForAsync(afterKill + 30, TimeSpan.FromSeconds(60)); // A goes on serving
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        var reader = cluster.Cases(0, token);
+        var acknowledged = throughA.Acknowledged.Concat(throughB.Acknowledged).ToList();
+        foreach (var (request, answer) in acknowledged)
+        {
+            var read = await reader.GetCaseAsync(new GetCaseRequest { CaseId = answer.CaseId });
+            Assert.Equal((request.Description, answer.GridCode, answer.CreateTime), (read.Description, read.GridCode, read.CreateTime));
+            Assert.Equal("submit", read.History[0].Action);
+        }
+
+        // Every accept deadline (3 s) fires, also those whose reminders were in the range B owned: with
+        // this many cases spread over three nodes, a third of them were.
+        await EventuallyAll(reader, acknowledged.Select(a => a.Answer.CaseId), c => c.EscalationCount >= 1);
+        Assert.All(throughA.Refused, code => Assert.Equal(StatusCode.Unavailable, code));
+    }
+
+    [Fact]
+    public async Task A_node_stopped_with_SIGTERM_finishes_its_calls_and_refuses_the_rest_as_unavailable()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var token = await cluster.CitizenTokenAsync();
+        var throughA = new Submissions(cluster.Cases(0, token));
+        var throughB = new Submissions(cluster.Cases(1, token));
+        using var stop = new CancellationTokenSource();
+        var writers = new[] { throughA.RunAsync(2, stop.Token), throughB.RunAsync(2, stop.Token) };
+
+        await throughB.WaitForAsync(30);
+        cluster[1].Terminate();
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(40)))
+        {
+            await cluster[1].WaitForExitAsync(exit.Token);
+        }
+
+        await throughA.WaitForAsync(throughA.Count + 30, TimeSpan.FromSeconds(30));
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        Assert.Equal(0, cluster[1].ExitCode);
+        Assert.NotEmpty(throughB.Refused); // B refused what came after SIGTERM ...
+        Assert.All(throughA.Refused.Concat(throughB.Refused), code => Assert.Equal(StatusCode.Unavailable, code)); // ... as UNAVAILABLE
+        var reader = cluster.Cases(2, token);
+        foreach (var (_, answer) in throughA.Acknowledged.Concat(throughB.Acknowledged))
+        {
+            Assert.Equal(answer.CreateTime, (await reader.GetCaseAsync(new GetCaseRequest { CaseId = answer.CaseId })).CreateTime);
+        }
+    }
+
+    [Fact]
+    public async Task A_restarted_Redis_keeps_every_acknowledged_write_and_the_nodes_recover_by_themselves()
+    {
+        await using var cluster = await LocalCluster.StartAsync(nodeCount: 2);
+        var token = await cluster.CitizenTokenAsync();
+        var submissions = new Submissions(cluster.Cases(0, token));
+        using var stop = new CancellationTokenSource();
+        var writer = submissions.RunAsync(2, stop.Token);
+
+        await submissions.WaitForAsync(30);
+        await cluster.Redis.KillAsync(); // SIGKILL: only what the append-only file holds survives
+        await submissions.WaitForRefusalAsync();
+        var whileDown = submissions.Count;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await cluster.Redis.RunAsync();
+        await submissions.WaitForAsync(whileDown + 30, TimeSpan.FromSeconds(60)); // served again, nodes untouched
+        stop.Cancel();
+        await writer;
+
+        Assert.All(submissions.Refused, code => Assert.Equal(StatusCode.Unavailable, code));
+        var reader = cluster.Cases(1, token);
+        foreach (var (request, answer) in submissions.Acknowledged)
+        {
+            Assert.Equal(request.Description, (await reader.GetCaseAsync(new GetCaseRequest { CaseId = answer.CaseId })).Description);
+        }
+    }
+
+    private static SubmitAppealRequest Appeal(string category) => new()
+    {
+        RequestId = TestData.RequestId(),
+        Category = category,
+        Description = $"楼道灯坏了 {Guid.NewGuid():N}",
+        Location = InFirstGrid,
+    };
+
+    private static async Task EventuallyAll(CaseService.CaseServiceClient client, IEnumerable<string> caseIds, Func<Case, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        foreach (var caseId in caseIds)
+        {
+            while (true)
+            {
+                var current = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
+                if (done(current))
+                {
+                    break;
+                }
+
+                Assert.False(timeout.IsCancellationRequested, $"The case never got there: {current}");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>A steady stream of urgent appeals (3-second deadlines) through one node; keeps what was answered and how the rest failed.</summary>
+    private sealed class Submissions(CaseService.CaseServiceClient client)
+    {
+        public ConcurrentQueue<(SubmitAppealRequest Request, Case Answer)> Acknowledged { get; } = new();
+
+        public ConcurrentQueue<StatusCode> Refused { get; } = new();
+
+        public int Count => Acknowledged.Count;
+
+        public Task RunAsync(int writers, CancellationToken stop) => Task.WhenAll(Enumerable.Range(0, writers).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var request = Appeal(NodeSettings.UrgentCategory);
+                try
+                {
+                    Acknowledged.Enqueue((request, await client.SubmitAppealAsync(request, deadline: DateTime.UtcNow.AddSeconds(30))));
+                }
+                catch (RpcException e)
+                {
+                    Refused.Enqueue(e.StatusCode);
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            }
+        }));
+
+        public async Task WaitForAsync(int count, TimeSpan? within = null)
+        {
+            var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+            while (Count < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Only {Count} of {count} appeals were acknowledged in time; refused: {string.Join(", ", Refused)}.");
+                await Task.Delay(50);
+            }
+        }
+
+        public async Task WaitForRefusalAsync()
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Refused.IsEmpty)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "No call was refused within 30 seconds.");
+                await Task.Delay(20);
+            }
+        }
+    }
+}
