@@ -4,6 +4,7 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
+using Backbone.Silo.Errors;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -15,7 +16,8 @@ using CaseKind = Backbone.Grains.Abstractions.Cases.CaseKind;
 namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
-public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid) : V1.CaseService.CaseServiceBase
+public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid, IHostApplicationLifetime lifetime)
+    : V1.CaseService.CaseServiceBase
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
@@ -269,9 +271,10 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         var changes = System.Threading.Channels.Channel.CreateUnbounded<CaseSnapshot>();
         var watcher = grains.CreateObjectReference<ICaseWatcher>(new CaseWatcher(changes.Writer));
         var grain = CaseOf(request.CaseId);
+        using var watching = WatchUntilEnd(context);
         try
         {
-            var stopping = context.CancellationToken;
+            var stopping = watching.Token;
             changes.Writer.TryWrite(await grain.Watch(actor, watcher));
             using var renew = new PeriodicTimer(WatchRenewal);
             var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
@@ -296,10 +299,12 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
                     await responseStream.WriteAsync(ToProto(snapshot), stopping);
                 }
             }
+
+            ThrowIfNodeLeaving(context, "from_etag (the last etag received)");
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (watching.IsCancellationRequested)
         {
-            // The client went away: the watch simply ends.
+            ThrowIfNodeLeaving(context, "from_etag (the last etag received)");
         }
         finally
         {
@@ -325,7 +330,8 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         }
 
         var actor = ActorOf(context);
-        var stopping = context.CancellationToken;
+        using var watching = WatchUntilEnd(context);
+        var stopping = watching.Token;
         var changes = System.Threading.Channels.Channel.CreateUnbounded<(string Grid, long Version, string CaseId)>();
         var watcher = grains.CreateObjectReference<IGridCasesWatcher>(new GridCasesWatcher(changes.Writer));
         var seen = grids.ToDictionary(g => g, g => resumeFrom?.GetValueOrDefault(g) ?? long.MaxValue, StringComparer.Ordinal);
@@ -375,15 +381,34 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
                     await Send(caseId);
                 }
             }
+
+            ThrowIfNodeLeaving(context, "resume_token (the last token received)");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // The client went away: the watch simply ends.
+            ThrowIfNodeLeaving(context, "resume_token (the last token received)");
         }
         finally
         {
             await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitCasesGrain>(code).Unwatch(watcher)));
             grains.DeleteObjectReference<IGridCasesWatcher>(watcher);
+        }
+    }
+
+    /// <summary>A watch ends when its client goes away, or when this node shuts down (so the node can leave without waiting for it).</summary>
+    private CancellationTokenSource WatchUntilEnd(ServerCallContext context) =>
+        CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+
+    /// <summary>
+    /// A client that went away needs no answer; one whose node is leaving is told to watch again through
+    /// another node, from where it was, so it misses nothing.
+    /// </summary>
+    private void ThrowIfNodeLeaving(ServerCallContext context, string resumeField)
+    {
+        if (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable,
+                $"This node is shutting down; watch again, with {resumeField}, to continue through another node.", TimeSpan.Zero);
         }
     }
 

@@ -67,6 +67,9 @@ public sealed class BackboneNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Stops the host as SIGTERM would, leaving this side's channel open to see how its calls end.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Identity.Dispose();
