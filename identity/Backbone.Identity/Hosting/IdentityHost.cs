@@ -19,7 +19,11 @@ public static class IdentityHost
         var listenAddress = builder.Configuration["Backbone:ListenAddress"] ?? "127.0.0.1";
         var dataDirectory = Path.GetFullPath(builder.Configuration["Backbone:DataDirectory"] ?? "data");
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(System.Net.IPAddress.Parse(listenAddress), settings.Port, listen => listen.Protocols = HttpProtocols.Http1AndHttp2));
+            kestrel.Listen(System.Net.IPAddress.Parse(listenAddress), settings.Port, listen => listen.Protocols = HttpProtocols.Http1));
+        // This host has no settings file of its own (its project is also a library the silo references, and
+        // would bring the file along): the quiet log levels the silo's appsettings.json sets, in code.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         var issuer = IdentityHosting.IssuerFor(settings, listenAddress, settings.Port);
         builder.Services.AddBackboneIdentity(settings, dataDirectory, issuer);

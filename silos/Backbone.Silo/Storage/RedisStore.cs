@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 namespace Backbone.Silo.Storage;
@@ -99,10 +100,16 @@ public sealed partial class RedisStore(string connectionString, ILogger<RedisSto
     private partial void LogPersistenceUnknown(string reason);
 }
 
-/// <summary>Ready only when the cluster's Redis answers a PING.</summary>
+/// <summary>
+/// Degraded, not unready, while the cluster's Redis does not answer a PING: Redis is shared, so every node
+/// is in the same state, and taking them all out of the load balancer would also refuse the reads that
+/// activated grains still serve from memory. Writes meanwhile fail fast with UNAVAILABLE.
+/// </summary>
 public sealed class RedisStorageHealthCheck(RedisStore redis, TimeProvider clock) : StorageHealthCheck(clock)
 {
     protected override string StoreName => "cluster's Redis";
+
+    protected override HealthStatus WhenUnreachable => HealthStatus.Degraded;
 
     protected override Task ProbeAsync(CancellationToken cancellationToken) => redis.PingAsync();
 }

@@ -28,7 +28,7 @@ public abstract class StorageHealthCheck(TimeProvider clock) : IHealthCheck
         }
         catch (Exception e)
         {
-            result = HealthCheckResult.Unhealthy($"The {StoreName} does not answer.", e);
+            result = new HealthCheckResult(WhenUnreachable, $"The {StoreName} does not answer.", e);
         }
 
         _last = new Answer(result, clock.GetUtcNow());
@@ -36,6 +36,9 @@ public abstract class StorageHealthCheck(TimeProvider clock) : IHealthCheck
     }
 
     protected abstract string StoreName { get; }
+
+    /// <summary>What this node is while the store does not answer.</summary>
+    protected virtual HealthStatus WhenUnreachable => HealthStatus.Unhealthy;
 
     /// <summary>One cheap round trip to the store; throws when it does not answer.</summary>
     protected abstract Task ProbeAsync(CancellationToken cancellationToken);
