@@ -4,6 +4,12 @@ using Backbone.Grains.Abstractions.Grid;
 
 namespace Backbone.Grains.Grid;
 
+public readonly record struct GeoBounds(double South, double North, double West, double East)
+{
+    public bool Contains(GeoPoint point) =>
+        point.Latitude >= South && point.Latitude <= North && point.Longitude >= West && point.Longitude <= East;
+}
+
 /// <summary>One unit as the seed file describes it.</summary>
 public sealed record SeedUnit(string Code, string Name, string ParentCode, string DutyPhone, IReadOnlyList<GeoPoint> Boundary)
 {
@@ -26,8 +32,16 @@ public sealed class GridSeed
         _children = units.Where(u => u.ParentCode.Length > 0)
             .GroupBy(u => u.ParentCode)
             .ToFrozenDictionary(g => g.Key, g => g.Select(u => u.Code).Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-        _locator = new GridLocator(units.Where(u => u.Level == UnitLevel.Grid).ToList());
+        var grids = units.Where(u => u.Level == UnitLevel.Grid).ToList();
+        _locator = new GridLocator(grids);
+        var corners = grids.SelectMany(g => g.Boundary).ToList();
+        Bounds = corners.Count == 0
+            ? new GeoBounds(0, 0, 0, 0)
+            : new GeoBounds(corners.Min(p => p.Latitude), corners.Max(p => p.Latitude), corners.Min(p => p.Longitude), corners.Max(p => p.Longitude));
     }
+
+    /// <summary>The box around every grid: the city, for checking that a point is in it at all.</summary>
+    public GeoBounds Bounds { get; }
 
     public int Count => _units.Count;
 

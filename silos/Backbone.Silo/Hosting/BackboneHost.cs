@@ -1,10 +1,12 @@
 using Backbone.Grains.Cases;
+using Backbone.Grains.Circle;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Privacy;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Hosting;
 using Backbone.Identity.Keys;
 using Backbone.Silo.Cases;
+using Backbone.Silo.Circle;
 using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Gateway;
@@ -83,7 +85,12 @@ public static class BackboneHost
         builder.Services.AddSingleton(_ => dataDirectory); // a factory, so the container releases the lock on dispose
         builder.Services.AddSingleton(new KeyedHasher(hashKey));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile)));
+        var grid = GridSeed.Load(Path.Combine(AppContext.BaseDirectory, options.Grid.SeedFile));
+        builder.Services.AddSingleton(grid);
+        builder.Services.AddSingleton(options.Circle.FacilitySeedFile.Length > 0
+            ? FacilitySeed.Load(Path.Combine(AppContext.BaseDirectory, options.Circle.FacilitySeedFile), grid)
+            : FacilitySeed.Empty);
+        builder.Services.AddSingleton<CellReader>();
         builder.Services.AddSingleton(new CaseCategories(
             options.Cases.Categories.Select(c => new CaseCategory(
                 c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin,
@@ -152,6 +159,7 @@ public static class BackboneHost
         app.MapGrpcService<CitizenService>();
         app.MapGrpcService<GridService>();
         app.MapGrpcService<CaseService>();
+        app.MapGrpcService<ServiceCircleService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

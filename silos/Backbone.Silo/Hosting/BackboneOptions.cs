@@ -32,6 +32,8 @@ public sealed class BackboneOptions
 
     public GridSettings Grid { get; set; } = new();
 
+    public CircleSettings Circle { get; set; } = new();
+
     public CaseSettings Cases { get; set; } = new();
 
     public GatewaySettings Gateway { get; set; } = new();
@@ -85,6 +87,26 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+    }
+
+    /// <summary>The 15-minute service circle: where facilities come from and how distance becomes minutes.</summary>
+    public sealed class CircleSettings
+    {
+        /// <summary>The sample city's facilities (JSON, see seeds/); relative paths start at the host's binaries. Empty: none.</summary>
+        public string FacilitySeedFile { get; set; } = "facilities-5101.json";
+
+        public double WalkMetersPerMinute { get; set; } = 80;
+
+        public double BikeMetersPerMinute { get; set; } = 250;
+
+        /// <summary>Route length over great-circle distance: streets are not straight lines.</summary>
+        public double DetourFactor { get; set; } = 1.3;
+
+        /// <summary>The city's offset from UTC, for opening hours (China: +08:00 all year).</summary>
+        public TimeSpan UtcOffset { get; set; } = TimeSpan.FromHours(8);
+
+        /// <summary>How long a node answers searches from its copy of a map cell before asking the cell what changed.</summary>
+        public TimeSpan ReadFreshness { get; set; } = TimeSpan.FromMilliseconds(500);
     }
 
     public sealed class GatewaySettings
@@ -239,6 +261,31 @@ public sealed class BackboneOptions
         if (!File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Grid.SeedFile)))
         {
             errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
+        }
+
+        if (Circle.FacilitySeedFile.Length > 0 && !File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Circle.FacilitySeedFile)))
+        {
+            errors.Add($"Backbone:Circle:FacilitySeedFile '{Circle.FacilitySeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
+        }
+
+        if (Circle.WalkMetersPerMinute <= 0 || Circle.BikeMetersPerMinute <= 0 || !double.IsFinite(Circle.WalkMetersPerMinute) || !double.IsFinite(Circle.BikeMetersPerMinute))
+        {
+            errors.Add("Backbone:Circle:WalkMetersPerMinute and BikeMetersPerMinute must be positive");
+        }
+
+        if (Circle.DetourFactor is < 1 or > 3 || double.IsNaN(Circle.DetourFactor))
+        {
+            errors.Add("Backbone:Circle:DetourFactor must be from 1 to 3");
+        }
+
+        if (Circle.ReadFreshness < TimeSpan.Zero || Circle.ReadFreshness > TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Backbone:Circle:ReadFreshness must be from 0 to 1 second (updates must reach readers within a second)");
+        }
+
+        if (Circle.UtcOffset < TimeSpan.FromHours(-14) || Circle.UtcOffset > TimeSpan.FromHours(14))
+        {
+            errors.Add("Backbone:Circle:UtcOffset must be from -14:00 to 14:00");
         }
 
         errors.AddRange(Gateway.AllowedOrigins

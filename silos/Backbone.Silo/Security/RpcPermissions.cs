@@ -75,11 +75,22 @@ public static class RpcPermissions
         [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
         [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
+
+        // Staff maintain the facilities of their unit's subtree only: the service checks the unit.
+        [Circle("UpsertFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff),
+        [Circle("RemoveFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff),
+        [Circle("GetFacility")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff),
+        [Circle("ListFacilityCategories")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff),
+        [Circle("FindNearby")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff).Deferrable(),
+        // Planning: departments and staff, not residents.
+        [Circle("AnalyzeCoverage")] = RpcPermission.Needs(BackboneScopes.CircleRead, App, Staff).Deferrable(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";
 
     private static string Cases(string method) => $"/{V1.CaseService.Descriptor.FullName}/{method}";
+
+    private static string Circle(string method) => $"/{V1.ServiceCircleService.Descriptor.FullName}/{method}";
 
     private static string Grid(string method) => $"/{V1.GridService.Descriptor.FullName}/{method}";
 }
