@@ -113,7 +113,10 @@ public sealed class ServiceCircleTests(ServiceCircleTests.NodeFixture fixture) :
         {
             var answer = await partner.FindNearbyAsync(new FindNearbyRequest
             {
-                Location = at, Minutes = 1, OpenNow = true, PageSize = 100,
+                Location = at,
+                Minutes = 1,
+                OpenNow = true,
+                PageSize = 100,
                 OpenAt = Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(localTime, System.Globalization.CultureInfo.InvariantCulture)),
             });
             var ours = new[] { mornings.FacilityId, always.FacilityId, unknown.FacilityId, nights.FacilityId };
@@ -181,7 +184,11 @@ public sealed class ServiceCircleTests(ServiceCircleTests.NodeFixture fixture) :
 
         var search = await RpcAssert.Fails(StatusCode.InvalidArgument, () => partner.FindNearbyAsync(new FindNearbyRequest
         {
-            Location = new LatLng { Latitude = 91, Longitude = 104.06 }, Minutes = 61, Categories = { "clinic", "casino" }, PageSize = 101, Mode = (TravelMode)7,
+            Location = new LatLng { Latitude = 91, Longitude = 104.06 },
+            Minutes = 61,
+            Categories = { "clinic", "casino" },
+            PageSize = 101,
+            Mode = (TravelMode)7,
         }).ResponseAsync);
         var outside = await RpcAssert.Fails(StatusCode.InvalidArgument, () => partner.FindNearbyAsync(new FindNearbyRequest
         {
@@ -189,7 +196,8 @@ public sealed class ServiceCircleTests(ServiceCircleTests.NodeFixture fixture) :
         }).ResponseAsync);
         var noMinutes = await RpcAssert.Fails(StatusCode.InvalidArgument, () => partner.FindNearbyAsync(new FindNearbyRequest
         {
-            Location = Jinniu, Minutes = -1,
+            Location = Jinniu,
+            Minutes = -1,
         }).ResponseAsync);
         var bad = Facility("Not An Id!", "bakery", new LatLng { Latitude = 31.23, Longitude = 121.47 }, "");
         bad.OpeningHours.Add(new OpeningPeriod { Days = { 0, 8 }, Opens = "25:00", Closes = "9am" });
