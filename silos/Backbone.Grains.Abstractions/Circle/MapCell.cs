@@ -15,6 +15,14 @@ public readonly record struct MapCell(int Row, int Column)
 
     public static MapCell Of(GeoPoint point) => new(Index(point.Latitude), Index(point.Longitude));
 
+    public static MapCell Parse(string key)
+    {
+        var separator = key.IndexOf(':', StringComparison.Ordinal);
+        return new MapCell(
+            int.Parse(key.AsSpan(0, separator), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(key.AsSpan(separator + 1), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Every cell a circle of <paramref name="radiusMeters"/> around <paramref name="centre"/> touches.</summary>
     public static IEnumerable<MapCell> Around(GeoPoint centre, double radiusMeters)
     {

@@ -12,25 +12,33 @@ namespace Backbone.Silo.Circle;
 /// </summary>
 public sealed class CellReader(IGrainFactory grains, BackboneOptions options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, Copy> _copies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<MapCell, CellCopy> _copies = new();
     private readonly long _freshFor = (long)(options.Circle.ReadFreshness.TotalSeconds * clock.TimestampFrequency);
 
-    public ValueTask<CellSnapshot> ReadAsync(MapCell cell) =>
-        _copies.TryGetValue(cell.Key, out var copy) && clock.GetTimestamp() - copy.CheckedAt < _freshFor
-            ? ValueTask.FromResult(copy.Snapshot)
-            : new ValueTask<CellSnapshot>(RefreshAsync(cell.Key, copy));
+    public ValueTask<CellCopy> ReadAsync(MapCell cell) =>
+        _copies.TryGetValue(cell, out var copy) && clock.GetTimestamp() - copy.CheckedAt < _freshFor
+            ? ValueTask.FromResult(copy)
+            : new ValueTask<CellCopy>(RefreshAsync(cell, copy));
 
     /// <summary>After a change through this node: its cells are read again now, so the next search here sees it.</summary>
-    public Task RefreshAsync(IEnumerable<string> cellKeys) => Task.WhenAll(cellKeys.Select(key => RefreshAsync(key, known: null)));
+    public Task RefreshAsync(IEnumerable<string> cellKeys) => Task.WhenAll(cellKeys.Select(key => RefreshAsync(MapCell.Parse(key), known: null)));
 
-    private async Task<CellSnapshot> RefreshAsync(string key, Copy? known)
+    private async Task<CellCopy> RefreshAsync(MapCell cell, CellCopy? known)
     {
         var checkedAt = clock.GetTimestamp();
-        var changed = await grains.GetGrain<IMapCellGrain>(key).GetIfChanged(known?.Snapshot.Version ?? -1);
-        var fresh = new Copy(changed ?? known!.Snapshot, checkedAt);
+        var changed = await grains.GetGrain<IMapCellGrain>(cell.Key).GetIfChanged(known?.Version ?? -1);
+        var fresh = changed is null ? known! with { CheckedAt = checkedAt } : CellCopy.Of(changed, checkedAt);
         // A slower read that started earlier must not put an older version back.
-        return _copies.AddOrUpdate(key, fresh, (_, current) => current.Snapshot.Version > fresh.Snapshot.Version ? current : fresh).Snapshot;
+        return _copies.AddOrUpdate(cell, fresh, (_, current) => current.Version > fresh.Version ? current : fresh);
     }
+}
 
-    private sealed record Copy(CellSnapshot Snapshot, long CheckedAt);
+/// <summary>
+/// A node's copy of one cell: its facilities, and each one already in its wire form, so a search only
+/// filters and sorts (the messages are never changed after this, so answers share them).
+/// </summary>
+public sealed record CellCopy(long Version, Facility[] Facilities, V1.Facility[] Messages, long CheckedAt)
+{
+    public static CellCopy Of(CellSnapshot snapshot, long checkedAt) =>
+        new(snapshot.Version, [.. snapshot.Facilities], [.. snapshot.Facilities.Select(CircleMessages.ToProto)], checkedAt);
 }

@@ -39,7 +39,7 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
 
         var change = await grain.Upsert(facility);
         await cells.RefreshAsync(change.Cells);
-        return ToProto(change.Facility!);
+        return CircleMessages.ToProto(change.Facility!);
     }
 
     public override async Task<Empty> RemoveFacility(RemoveFacilityRequest request, ServerCallContext context)
@@ -59,7 +59,7 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
     public override async Task<V1.Facility> GetFacility(GetFacilityRequest request, ServerCallContext context)
     {
         DomainException.ThrowIfAny(CircleRules.ValidateId(request.FacilityId));
-        return ToProto(await grains.GetGrain<IFacilityGrain>(request.FacilityId).Get());
+        return CircleMessages.ToProto(await grains.GetGrain<IFacilityGrain>(request.FacilityId).Get());
     }
 
     public override async Task<FindNearbyResponse> FindNearby(FindNearbyRequest request, ServerCallContext context)
@@ -73,12 +73,17 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         var wanted = request.Categories.Count == 0 ? null : request.Categories.ToHashSet(StringComparer.Ordinal);
         var openAt = request.OpenNow ? LocalTime(request.OpenAt?.ToDateTimeOffset() ?? clock.GetUtcNow()) : ((int Day, int Minute)?)null;
 
-        var found = new List<(Facility Facility, double Meters)>();
-        foreach (var cell in MapCell.Around(location!.Value, travel.RadiusMeters))
+        var found = new List<(V1.Facility Message, double Meters)>();
+        var (south, north, west, east) = Geo.BoundingBox(location!.Value, travel.RadiusMeters);
+        foreach (var cell in MapCell.Around(location.Value, travel.RadiusMeters))
         {
-            foreach (var facility in (await cells.ReadAsync(cell)).Facilities)
+            var copy = await cells.ReadAsync(cell);
+            for (var i = 0; i < copy.Facilities.Length; i++)
             {
-                if (wanted?.Contains(facility.Category) == false)
+                var facility = copy.Facilities[i];
+                var (latitude, longitude) = (facility.Location.Latitude, facility.Location.Longitude);
+                if (latitude < south || latitude > north || longitude < west || longitude > east // cheap test first
+                    || wanted?.Contains(facility.Category) == false)
                 {
                     continue;
                 }
@@ -86,12 +91,12 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
                 var meters = Geo.DistanceMeters(location.Value, facility.Location);
                 if (meters <= travel.RadiusMeters && (openAt is not { } at || facility.IsOpen(at.Day, at.Minute)))
                 {
-                    found.Add((facility, meters));
+                    found.Add((copy.Messages[i], meters));
                 }
             }
         }
 
-        found.Sort((a, b) => a.Meters != b.Meters ? a.Meters.CompareTo(b.Meters) : string.CompareOrdinal(a.Facility.Id, b.Facility.Id));
+        found.Sort((a, b) => a.Meters != b.Meters ? a.Meters.CompareTo(b.Meters) : string.CompareOrdinal(a.Message.FacilityId, b.Message.FacilityId));
         var pageSize = request.PageSize == 0 ? CircleRules.DefaultPageSize : request.PageSize;
         return new FindNearbyResponse
         {
@@ -99,7 +104,7 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
             {
                 found.Take(pageSize).Select(f => new NearbyFacility
                 {
-                    Facility = ToProto(f.Facility),
+                    Facility = f.Message,
                     DistanceMeters = Math.Round(f.Meters, 1),
                     Minutes = Math.Round(travel.MinutesFor(f.Meters), 1),
                 }),
@@ -233,7 +238,28 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         facility.OpenAllHours,
         facility.Capacity);
 
-    private static V1.Facility ToProto(Facility facility) => new()
+    /// <summary>How far the minutes reach: great-circle radius = minutes × speed ÷ detour factor.</summary>
+    private sealed record TravelModel(TravelMode Mode, double MetersPerMinute, double DetourFactor, int Minutes)
+    {
+        public double RadiusMeters => Minutes * MetersPerMinute / DetourFactor;
+
+        public double MinutesFor(double meters) => meters * DetourFactor / MetersPerMinute;
+
+        public TravelAssumptions ToProto() => new()
+        {
+            Mode = Mode,
+            MetersPerMinute = MetersPerMinute,
+            DetourFactor = DetourFactor,
+            Minutes = Minutes,
+            RadiusMeters = Math.Round(RadiusMeters, 1),
+        };
+    }
+}
+
+/// <summary>Facilities in their wire form.</summary>
+internal static class CircleMessages
+{
+    public static V1.Facility ToProto(Facility facility) => new()
     {
         FacilityId = facility.Id,
         Name = facility.Name,
@@ -253,21 +279,4 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         Opens = CircleRules.FormatMinute(period.Opens),
         Closes = CircleRules.FormatMinute(period.Closes),
     };
-
-    /// <summary>How far the minutes reach: great-circle radius = minutes × speed ÷ detour factor.</summary>
-    private sealed record TravelModel(TravelMode Mode, double MetersPerMinute, double DetourFactor, int Minutes)
-    {
-        public double RadiusMeters => Minutes * MetersPerMinute / DetourFactor;
-
-        public double MinutesFor(double meters) => meters * DetourFactor / MetersPerMinute;
-
-        public TravelAssumptions ToProto() => new()
-        {
-            Mode = Mode,
-            MetersPerMinute = MetersPerMinute,
-            DetourFactor = DetourFactor,
-            Minutes = Minutes,
-            RadiusMeters = Math.Round(RadiusMeters, 1),
-        };
-    }
 }

@@ -1,0 +1,3 @@
+using Backbone.LoadTests;
+
+return await LoadRun.MainAsync(args);
