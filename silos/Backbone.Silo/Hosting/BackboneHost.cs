@@ -11,11 +11,13 @@ using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Gateway;
 using Backbone.Silo.Grid;
+using Backbone.Silo.Operations;
 using Backbone.Silo.Security;
 using Backbone.Silo.Storage;
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.FeatureManagement;
 
 namespace Backbone.Silo.Hosting;
 
@@ -127,6 +129,9 @@ public static class BackboneHost
         builder.Services.AddSingleton<ValidatedTokens>();
         builder.Services.AddSingleton<CallerRateLimits>();
         builder.Services.AddSingleton<PeakMode>();
+        builder.Services.AddFeatureManagement(); // flags from the FeatureManagement section, re-read on change
+        builder.Services.AddSingleton<FeatureGate>();
+        builder.Services.Configure<BackboneOptions.FeatureSettings>(builder.Configuration.GetSection("Backbone:Features"));
         builder.Services.Configure<BackboneOptions.PeakModeSettings>(builder.Configuration.GetSection("Backbone:Gateway:PeakMode"));
         // Singletons: otherwise gRPC builds each interceptor anew for every call.
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
@@ -160,6 +165,7 @@ public static class BackboneHost
         app.MapGrpcService<GridService>();
         app.MapGrpcService<CaseService>();
         app.MapGrpcService<ServiceCircleService>();
+        app.MapGrpcService<OperationsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

@@ -34,6 +34,8 @@ public sealed class BackboneOptions
 
     public CircleSettings Circle { get; set; } = new();
 
+    public FeatureSettings Features { get; set; } = new();
+
     public CaseSettings Cases { get; set; } = new();
 
     public GatewaySettings Gateway { get; set; } = new();
@@ -87,6 +89,13 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+    }
+
+    /// <summary>Switches ops flip on a running node (re-read when the configuration changes); the flags themselves are in <c>FeatureManagement</c>.</summary>
+    public sealed class FeatureSettings
+    {
+        /// <summary>Flags switched off for everyone for now, each with the time after which callers should try again.</summary>
+        public Dictionary<string, TimeSpan> Paused { get; set; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>The 15-minute service circle: where facilities come from and how distance becomes minutes.</summary>
@@ -287,6 +296,9 @@ public sealed class BackboneOptions
         {
             errors.Add("Backbone:Circle:UtcOffset must be from -14:00 to 14:00");
         }
+
+        errors.AddRange(Features.Paused.Keys.Where(flag => !Security.Features.All.Contains(flag))
+            .Select(flag => $"Backbone:Features:Paused:{flag} is not a feature flag (one of: {string.Join(", ", Security.Features.All)})"));
 
         errors.AddRange(Gateway.AllowedOrigins
             .Where(o => !Uri.TryCreate(o, UriKind.Absolute, out var origin) || origin.GetLeftPart(UriPartial.Authority) != o.TrimEnd('/'))

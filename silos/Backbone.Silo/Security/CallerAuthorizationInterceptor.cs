@@ -10,14 +10,16 @@ namespace Backbone.Silo.Security;
 /// Every call passes here first: its bearer token is validated (locally, with cached keys), and the call
 /// must need a scope the token has, from a kind of caller its row allows. No token or a bad one gives
 /// UNAUTHENTICATED; a good token without the right gives PERMISSION_DENIED; a caller over its rate
-/// gives RESOURCE_EXHAUSTED; a deferrable call in peak mode gives UNAVAILABLE.
+/// gives RESOURCE_EXHAUSTED; a deferrable call in peak mode gives UNAVAILABLE; a call its feature flag
+/// does not serve to this caller gives UNIMPLEMENTED (not rolled out) or UNAVAILABLE (paused).
 /// </summary>
-public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, CallerRateLimits limits, Gateway.PeakMode peak) : Interceptor
+public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, CallerRateLimits limits, Gateway.PeakMode peak, Gateway.FeatureGate features)
+    : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        using (await AuthorizeAsync(context))
+        using (await AuthorizeAsync(context, request))
         {
             return await continuation(request, context);
         }
@@ -28,14 +30,14 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         // A stream (a watch) may stay open for hours: it is not a call in flight for peak mode.
-        (await AuthorizeAsync(context)).Dispose();
+        (await AuthorizeAsync(context, request)).Dispose();
         await continuation(request, responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        using (await AuthorizeAsync(context))
+        using (await AuthorizeAsync(context, request: null))
         {
             return await continuation(requestStream, context);
         }
@@ -45,12 +47,12 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        (await AuthorizeAsync(context)).Dispose();
+        (await AuthorizeAsync(context, request: null)).Dispose();
         await continuation(requestStream, responseStream, context);
     }
 
     /// <summary>Admits the call or throws; the answer, disposed when the call ends, keeps it counted as in flight.</summary>
-    private async Task<IDisposable> AuthorizeAsync(ServerCallContext context)
+    private async Task<IDisposable> AuthorizeAsync(ServerCallContext context, object? request)
     {
         if (!RpcPermissions.ByMethod.TryGetValue(context.Method, out var permission))
         {
@@ -62,7 +64,11 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         {
             if (!permission.IsPublic)
             {
-                await AdmitCallerAsync(context, permission);
+                var caller = await AdmitCallerAsync(context, permission);
+                if (permission.Feature is { } feature)
+                {
+                    await features.AdmitAsync(context.Method, feature, caller, request);
+                }
             }
 
             return call;
@@ -74,7 +80,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         }
     }
 
-    private async Task AdmitCallerAsync(ServerCallContext context, RpcPermission permission)
+    private async Task<Caller> AdmitCallerAsync(ServerCallContext context, RpcPermission permission)
     {
         var caller = await AuthenticateAsync(context);
         if (!permission.ScopeByCaller.TryGetValue(caller.Kind, out var scope))
@@ -90,6 +96,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
 
         limits.Admit(context.Method, caller);
         context.SetCaller(caller);
+        return caller;
     }
 
     private async Task<Caller> AuthenticateAsync(ServerCallContext context)

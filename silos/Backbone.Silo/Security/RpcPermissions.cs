@@ -8,10 +8,14 @@ namespace Backbone.Silo.Security;
 /// What a call needs: a token of a kind of caller the row names, carrying the scope it names for that
 /// kind. Ownership (whose record, which unit) is checked by the service and the grains.
 /// </summary>
-public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCaller, bool IsPublic = false, bool IsDeferrable = false)
+public sealed record RpcPermission(
+    IReadOnlyDictionary<string, string> ScopeByCaller, bool IsPublic = false, bool IsDeferrable = false, string? Feature = null)
 {
     /// <summary>This row, as a call peak mode refuses (listings, statistics, feeds): it can wait, others cannot.</summary>
     public RpcPermission Deferrable() => this with { IsDeferrable = true };
+
+    /// <summary>This row, switched on and off (per district, app, share of callers) by the feature flag <paramref name="feature"/>.</summary>
+    public RpcPermission GatedBy(string feature) => this with { Feature = feature };
 
     /// <summary>No token needed (health and reflection).</summary>
     public static readonly RpcPermission Public = new(new Dictionary<string, string>(), IsPublic: true);
@@ -24,8 +28,9 @@ public sealed record RpcPermission(IReadOnlyDictionary<string, string> ScopeByCa
 }
 
 /// <summary>
-/// The one table of who may call which RPC, and which calls peak mode defers. A method missing here is
-/// refused for everyone, and a test checks every mapped method has its row.
+/// The one table of who may call which RPC, which calls peak mode defers, and which feature flag gates
+/// which calls (<see cref="Features"/>). A method missing here is refused for everyone, and a test
+/// checks every mapped method has its row.
 /// </summary>
 public static class RpcPermissions
 {
@@ -53,10 +58,10 @@ public static class RpcPermissions
         [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
 
         [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
-        [Cases("SubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
-        [Cases("ResubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
-        [Cases("RequestSupplement")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
-        [Cases("DecideApplication")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Cases("SubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).GatedBy(Features.Applications),
+        [Cases("ResubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).GatedBy(Features.Applications),
+        [Cases("RequestSupplement")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).GatedBy(Features.Applications),
+        [Cases("DecideApplication")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).GatedBy(Features.Applications),
         [Cases("GetCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
         [Cases("ListMyCases")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Deferrable(),
         [Cases("ListCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
@@ -72,25 +77,40 @@ public static class RpcPermissions
         // Dispatchers only: the case grains check the role.
         [Cases("MergeCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Cases("RateCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
-        [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff),
-        [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
+        [Cases("WatchCase")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).Or(BackboneScopes.CasesHandle, Staff).GatedBy(Features.CaseWatch),
+        [Cases("WatchUnitCases")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable().GatedBy(Features.CaseWatch),
         [Cases("GetUnitStats")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
 
         // Staff maintain the facilities of their unit's subtree only: the service checks the unit.
-        [Circle("UpsertFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff),
-        [Circle("RemoveFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff),
-        [Circle("GetFacility")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff),
-        [Circle("ListFacilityCategories")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff),
-        [Circle("FindNearby")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff).Deferrable(),
+        [Circle("UpsertFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff).GatedBy(Features.ServiceCircle),
+        [Circle("RemoveFacility")] = RpcPermission.Needs(BackboneScopes.CircleManage, App, Staff).GatedBy(Features.ServiceCircle),
+        [Circle("GetFacility")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff).GatedBy(Features.ServiceCircle),
+        [Circle("ListFacilityCategories")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff).GatedBy(Features.ServiceCircle),
+        [Circle("FindNearby")] = RpcPermission.Needs(BackboneScopes.CircleRead, Citizen, App, Staff).Deferrable().GatedBy(Features.ServiceCircle),
         // Planning: departments and staff, not residents.
-        [Circle("AnalyzeCoverage")] = RpcPermission.Needs(BackboneScopes.CircleRead, App, Staff).Deferrable(),
+        [Circle("AnalyzeCoverage")] = RpcPermission.Needs(BackboneScopes.CircleRead, App, Staff).Deferrable().GatedBy(Features.ServiceCircle),
+
+        // City administrators only: the service checks the role.
+        [Operations("ListFeatures")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";
 
     private static string Cases(string method) => $"/{V1.CaseService.Descriptor.FullName}/{method}";
 
+    private static string Operations(string method) => $"/{V1.OperationsService.Descriptor.FullName}/{method}";
+
     private static string Circle(string method) => $"/{V1.ServiceCircleService.Descriptor.FullName}/{method}";
 
     private static string Grid(string method) => $"/{V1.GridService.Descriptor.FullName}/{method}";
+}
+
+/// <summary>The feature flags (configuration section <c>FeatureManagement</c>), each gating the RPCs that name it above.</summary>
+public static class Features
+{
+    public const string ServiceCircle = "ServiceCircle";
+    public const string Applications = "Applications";
+    public const string CaseWatch = "CaseWatch";
+
+    public static readonly IReadOnlyList<string> All = [ServiceCircle, Applications, CaseWatch];
 }

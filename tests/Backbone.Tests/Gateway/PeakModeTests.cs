@@ -20,7 +20,7 @@ public sealed class PeakModeTests
         await citizen.ListMyCasesAsync(new ListMyCasesRequest());
 
         await WritePeakMode(runtime, on: true); // ops flip the switch; no restart
-        var refused = await Eventually(async () =>
+        var refused = await Eventually.Get(async () =>
         {
             try
             {
@@ -43,7 +43,7 @@ public sealed class PeakModeTests
         var state = await web.GetFromJsonAsync<JsonElement>("/peakz");
 
         await WritePeakMode(runtime, on: false);
-        var served = await Eventually(async () =>
+        var served = await Eventually.Get(async () =>
         {
             try
             {
@@ -63,21 +63,4 @@ public sealed class PeakModeTests
 
     private static Task WritePeakMode(string path, bool on) =>
         File.WriteAllTextAsync(path, $$"""{ "Backbone": { "Gateway": { "PeakMode": { "Enabled": {{(on ? "true" : "false")}} } } } }""");
-
-    /// <summary>Tries until the answer is not null (configuration reloads take a moment); fails after 20 seconds.</summary>
-    private static async Task<T> Eventually<T>(Func<Task<T?>> attempt)
-        where T : class
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            if (await attempt() is { } done)
-            {
-                return done;
-            }
-
-            Assert.False(timeout.IsCancellationRequested, "The switch never took effect.");
-            await Task.Delay(200);
-        }
-    }
 }
