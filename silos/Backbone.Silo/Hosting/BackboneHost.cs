@@ -144,6 +144,23 @@ public static class BackboneHost
                                       // Error details the services attach, so JSON error bodies can carry them.
             json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
                 Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor));
+        // The OpenAPI document of the JSON gateway, generated from the protos' HTTP routes and comments.
+        builder.Services.AddGrpcSwagger();
+        builder.Services.AddSwaggerGen(openApi =>
+        {
+            openApi.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo
+            {
+                Title = "Backbone JSON API",
+                Version = "v1",
+                Description = "The JSON form of the backbone's gRPC services (gRPC JSON transcoding). Every call needs 'Authorization: Bearer <access token>'.",
+            });
+            var protoComments = Path.Combine(AppContext.BaseDirectory, "Backbone.Protos.xml");
+            openApi.IncludeGrpcXmlComments(protoComments, includeControllerXmlComments: true); // RPCs
+            openApi.IncludeXmlComments(protoComments); // messages and fields
+            // Message names as the protos spell them (CoHandler.Status, google.rpc.Status), so nested ones never clash.
+            openApi.CustomSchemaIds(type => (type.Namespace == "Backbone.V1" ? string.Empty : type.Namespace + ".")
+                + type.FullName![(type.Namespace!.Length + 1)..].Replace("+Types+", ".", StringComparison.Ordinal).Replace('+', '.'));
+        });
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .WithOrigins([.. options.Gateway.AllowedOrigins.Select(o => o.TrimEnd('/'))])
             .AllowAnyMethod()
@@ -172,6 +189,7 @@ public static class BackboneHost
         // Liveness: the process answers. Readiness: the checks (storage) pass too.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
+        app.UseSwagger(openApi => openApi.RouteTemplate = "openapi/{documentName}.json"); // /openapi/v1.json
         app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));
     }
 }
