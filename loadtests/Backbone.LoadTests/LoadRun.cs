@@ -25,6 +25,7 @@ public static class LoadRun
         var token = await FetchTokenAsync(options);
         using var channels = new ChannelPool(options.Target, options.Connections, token);
         var scenarios = Scenarios.Named(options.Scenarios, channels);
+        var flood = options.Flood.Length > 0 ? Scenarios.Named([options.Flood], channels)[0] : null;
 
         Console.WriteLine($"# Load run against {options.Target}: {options.Connections} connections, {options.InFlight} calls in flight, {options.Duration.TotalSeconds:0} s per phase");
         Console.WriteLine();
@@ -40,6 +41,13 @@ public static class LoadRun
             foreach (var rate in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
             {
                 Print(scenario.Name, $"{rate:0}/s (open)", await RunOpenAsync(scenario, rate, options.Duration));
+                if (flood is not null)
+                {
+                    // The same schedule while a flood of other calls competes (peak mode should refuse them fast).
+                    var flooding = RunClosedAsync(flood, options.InFlight, options.Duration);
+                    Print(scenario.Name, $"{rate:0}/s (open) + {flood.Name} flood", await RunOpenAsync(scenario, rate, options.Duration));
+                    Print(flood.Name, "flood (closed)", await flooding);
+                }
             }
         }
 
@@ -192,7 +200,10 @@ public static class Scenarios
     {
         // The bare gRPC ceiling on this machine: the standard health check, no token, no grain.
         "health" => new Scenario(name, async () => await new Health.HealthClient(channels.Next()).CheckAsync(new HealthCheckRequest())),
-        // A resident's "what is near me": a random point of the city, on foot, 15 minutes.
+        // An essential read (peak mode never defers it): one facility by id.
+        "facility" => new Scenario(name, async () => await new ServiceCircleService.ServiceCircleServiceClient(channels.Next()).GetFacilityAsync(
+            new GetFacilityRequest { FacilityId = $"clinic-{Random.Shared.Next(1, 351):D4}" })),
+        // A resident's "what is near me": a random point of the city, on foot, 15 minutes (deferrable).
         "nearby" => new Scenario(name, async () => await new ServiceCircleService.ServiceCircleServiceClient(channels.Next()).FindNearbyAsync(
             new FindNearbyRequest
             {
@@ -202,7 +213,7 @@ public static class Scenarios
                     Longitude = West + (Random.Shared.NextDouble() * (East - West)),
                 },
             })),
-        _ => throw new ArgumentException($"Unknown scenario '{name}' (health, nearby)."),
+        _ => throw new ArgumentException($"Unknown scenario '{name}' (health, facility, nearby)."),
     })];
 }
 
@@ -243,11 +254,12 @@ public sealed class ChannelPool : IDisposable
 }
 
 public sealed record Options(
-    Uri Target, Uri Authority, string ClientId, string ClientSecret, string[] Scenarios, int Connections, int InFlight, TimeSpan Duration, IReadOnlyList<double> Rates)
+    Uri Target, Uri Authority, string ClientId, string ClientSecret, string[] Scenarios, int Connections, int InFlight, TimeSpan Duration,
+    IReadOnlyList<double> Rates, string Flood)
 {
     private const string Usage = "usage: Backbone.LoadTests --target http://127.0.0.1:5100 --authority http://127.0.0.1:5080/ " +
         "--client demo-partner --secret <secret> [--scenarios health,nearby] [--connections 4] [--in-flight 64] [--seconds 15] " +
-        "[--rates 5000,10000 (open-model phases; default: half of each peak)]";
+        "[--rates 5000,10000 (open-model phases; default: half of each peak)] [--flood nearby (also run each open phase beside a closed-model flood)]";
 
     public static Options Parse(string[] args)
     {
@@ -269,6 +281,7 @@ public sealed record Options(
             int.Parse(Get("connections", "4"), CultureInfo.InvariantCulture),
             int.Parse(Get("in-flight", "64"), CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(int.Parse(Get("seconds", "15"), CultureInfo.InvariantCulture)),
-            [.. Get("rates", " ").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))]);
+            [.. Get("rates", " ").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
+            Get("flood", " ").Trim());
     }
 }
