@@ -40,17 +40,13 @@ public sealed class ClusterTests
     {
         await using var cluster = await LocalCluster.StartAsync();
         var token = await cluster.CitizenTokenAsync();
-        var throughA = new Submissions(cluster.Cases(0, token));
-        var throughB = new Submissions(cluster.Cases(1, token));
-        using var stop = new CancellationTokenSource();
-        var writers = new[] { throughA.RunAsync(2, stop.Token), throughB.RunAsync(2, stop.Token) };
+        var (throughA, throughB) = (Submissions.Start(cluster.Cases(0, token)), Submissions.Start(cluster.Cases(1, token)));
 
         await throughB.WaitForAsync(30);
         await cluster[1].KillAsync(); // SIGKILL: the grains and reminders B held go with it
         var afterKill = throughA.Count;
         await throughA.WaitForAsync(afterKill + 30, TimeSpan.FromSeconds(60)); // A goes on serving
-        stop.Cancel();
-        await Task.WhenAll(writers);
+        await Task.WhenAll(throughA.StopAsync(), throughB.StopAsync());
 
         var reader = cluster.Cases(0, token);
         var acknowledged = throughA.Acknowledged.Concat(throughB.Acknowledged).ToList();
@@ -72,10 +68,7 @@ public sealed class ClusterTests
     {
         await using var cluster = await LocalCluster.StartAsync();
         var token = await cluster.CitizenTokenAsync();
-        var throughA = new Submissions(cluster.Cases(0, token));
-        var throughB = new Submissions(cluster.Cases(1, token));
-        using var stop = new CancellationTokenSource();
-        var writers = new[] { throughA.RunAsync(2, stop.Token), throughB.RunAsync(2, stop.Token) };
+        var (throughA, throughB) = (Submissions.Start(cluster.Cases(0, token)), Submissions.Start(cluster.Cases(1, token)));
 
         await throughB.WaitForAsync(30);
         cluster[1].Terminate();
@@ -85,8 +78,7 @@ public sealed class ClusterTests
         }
 
         await throughA.WaitForAsync(throughA.Count + 30, TimeSpan.FromSeconds(30));
-        stop.Cancel();
-        await Task.WhenAll(writers);
+        await Task.WhenAll(throughA.StopAsync(), throughB.StopAsync());
 
         Assert.Equal(0, cluster[1].ExitCode);
         Assert.NotEmpty(throughB.Refused); // B refused what came after SIGTERM ...
@@ -104,9 +96,7 @@ public sealed class ClusterTests
         await using var cluster = await LocalCluster.StartAsync(nodeCount: 2);
         var token = await cluster.CitizenTokenAsync();
         var earlier = await cluster.Cases(1, token).SubmitAppealAsync(Appeal("noise"));
-        var submissions = new Submissions(cluster.Cases(0, token));
-        using var stop = new CancellationTokenSource();
-        var writer = submissions.RunAsync(2, stop.Token);
+        var submissions = Submissions.Start(cluster.Cases(0, token));
 
         await submissions.WaitForAsync(30);
         await cluster.Redis.KillAsync(); // SIGKILL: only what the append-only file holds survives
@@ -116,8 +106,7 @@ public sealed class ClusterTests
         var acknowledgedBefore = submissions.Count;
         await cluster.Redis.RunAsync();
         await submissions.WaitForAsync(acknowledgedBefore + 30, TimeSpan.FromSeconds(60)); // served again, nodes untouched
-        stop.Cancel();
-        await writer;
+        await submissions.StopAsync();
 
         Assert.Equal(earlier.Etag, readWhileDown.Etag);
         Assert.Equal("Degraded", readinessWhileDown); // still in the load balancer, for the reads
@@ -176,17 +165,34 @@ public sealed class ClusterTests
     }
 
     /// <summary>A steady stream of urgent appeals (3-second deadlines) through one node; keeps what was answered and how the rest failed.</summary>
-    private sealed class Submissions(CaseService.CaseServiceClient client)
+    private sealed class Submissions
     {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _writers;
+
+        private Submissions(CaseService.CaseServiceClient client, int writers) =>
+            _writers = Task.WhenAll(Enumerable.Range(0, writers).Select(_ => WriteAsync(client)));
+
         public ConcurrentQueue<(SubmitAppealRequest Request, Case Answer)> Acknowledged { get; } = new();
 
         public ConcurrentQueue<StatusCode> Refused { get; } = new();
 
         public int Count => Acknowledged.Count;
 
-        public Task RunAsync(int writers, CancellationToken stop) => Task.WhenAll(Enumerable.Range(0, writers).Select(async _ =>
+        /// <summary>Two writers by default, each sending its next appeal when the last one was answered.</summary>
+        public static Submissions Start(CaseService.CaseServiceClient client, int writers = 2) => new(client, writers);
+
+        public async Task StopAsync()
         {
-            while (!stop.IsCancellationRequested)
+            await _stop.CancelAsync();
+            await _writers;
+            _stop.Dispose();
+        }
+
+        private async Task WriteAsync(CaseService.CaseServiceClient client)
+        {
+            await Task.Yield();
+            while (!_stop.IsCancellationRequested)
             {
                 var request = Appeal(NodeSettings.UrgentCategory);
                 try
@@ -199,7 +205,7 @@ public sealed class ClusterTests
                     await Task.Delay(100, CancellationToken.None);
                 }
             }
-        }));
+        }
 
         public async Task WaitForAsync(int count, TimeSpan? within = null)
         {

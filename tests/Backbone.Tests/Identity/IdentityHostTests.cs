@@ -81,18 +81,8 @@ public sealed class IdentityHostTests
         var nodeSettings = NodeSettings.Fresh() with { Authority = authority };
         // The backbone first: the identity host registers its seeded citizens there as it starts.
         await using var node = await BackboneNode.StartAsync(nodeSettings, fetchPartnerToken: false);
-        var identity = IdentityHost.Create(
-        [
-            $"--Backbone:DataDirectory={Path.Combine(nodeSettings.DataDirectory, "identity-host")}",
-            $"--Backbone:Identity:Port={identityPort}",
-            $"--Backbone:Identity:BackboneAddress=http://127.0.0.1:{nodeSettings.GrpcPort}",
-            "--Backbone:Identity:RegistrarClientId=registrar",
-            "--Backbone:Identity:Clients:5:ClientId=registrar",
-            "--Backbone:Identity:Clients:5:Secret=registrar-secret-for-tests",
-            "--Backbone:Identity:Clients:5:Scopes:0=citizen.register",
-            "--Logging:LogLevel:Default=Warning",
-            .. TestIdentity.Args(),
-        ]);
+        var identity = IdentityHost.Create(TestIdentity.StandAloneHostArgs(
+            Path.Combine(nodeSettings.DataDirectory, "identity-host"), identityPort, nodeSettings.GrpcPort));
         await identity.StartAsync();
         try
         {

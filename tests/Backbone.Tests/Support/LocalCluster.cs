@@ -66,18 +66,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
         // The identity host registers its seeded citizens in the backbone (through the first node) as it starts.
         var identityDirectory = Path.Combine(Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
-        var identityHost = IdentityHost.Create(
-        [
-            $"--Backbone:DataDirectory={identityDirectory}",
-            $"--Backbone:Identity:Port={identityPort}",
-            $"--Backbone:Identity:BackboneAddress=http://127.0.0.1:{settings[0].GrpcPort}",
-            "--Backbone:Identity:RegistrarClientId=registrar",
-            "--Backbone:Identity:Clients:5:ClientId=registrar",
-            "--Backbone:Identity:Clients:5:Secret=registrar-secret-for-tests",
-            "--Backbone:Identity:Clients:5:Scopes:0=citizen.register",
-            "--Logging:LogLevel:Default=Warning",
-            .. TestIdentity.Args(),
-        ]);
+        var identityHost = IdentityHost.Create(TestIdentity.StandAloneHostArgs(identityDirectory, identityPort, settings[0].GrpcPort));
         await identityHost.StartAsync();
         var cluster = new LocalCluster(redis, nodes, identityHost, identityDirectory, authority);
         await cluster.WaitUntilIdentityReadyAsync();

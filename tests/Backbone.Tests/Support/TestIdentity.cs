@@ -26,6 +26,20 @@ public static class TestIdentity
     public const string CityAdminMobile = "13700000003";
     public const string StaffPassword = "staff-password-1";
 
+    /// <summary>A stand-alone identity host that registers signed-up and seeded citizens in the backbone at <paramref name="backboneGrpcPort"/>.</summary>
+    public static string[] StandAloneHostArgs(string dataDirectory, int port, int backboneGrpcPort) =>
+    [
+        $"--Backbone:DataDirectory={dataDirectory}",
+        $"--Backbone:Identity:Port={port}",
+        $"--Backbone:Identity:BackboneAddress=http://127.0.0.1:{backboneGrpcPort}",
+        "--Backbone:Identity:RegistrarClientId=registrar",
+        "--Backbone:Identity:Clients:5:ClientId=registrar",
+        "--Backbone:Identity:Clients:5:Secret=registrar-secret-for-tests",
+        "--Backbone:Identity:Clients:5:Scopes:0=citizen.register",
+        "--Logging:LogLevel:Default=Warning",
+        .. Args(),
+    ];
+
     public static IEnumerable<string> Args()
     {
         var clients = new[]
