@@ -139,8 +139,11 @@ public sealed class BackboneOptions
         /// <summary>Switched on by hand (ops), for as long as this is true.</summary>
         public bool Enabled { get; set; }
 
-        /// <summary>Switched on by itself while more calls than this are in flight on the node; 0 turns the automatic trigger off.</summary>
+        /// <summary>Switched on by itself when more calls than this are in flight on the node; 0 turns the automatic trigger off.</summary>
         public int AutoAboveConcurrentCalls { get; set; }
+
+        /// <summary>How long the automatic trigger keeps peak mode on after the last time the threshold was passed.</summary>
+        public TimeSpan AutoHoldFor { get; set; } = TimeSpan.FromSeconds(10);
     }
 
     public sealed class CaseSettings
@@ -305,6 +308,11 @@ public sealed class BackboneOptions
             .Select(o => $"Backbone:Gateway:AllowedOrigins '{o}' is not an origin like https://app.example.cn"));
 
         errors.AddRange(Gateway.RateLimits.Where(l => l.Value < 1).Select(l => $"Backbone:Gateway:RateLimits:{l.Key} must be at least 1 call per second"));
+
+        if (Gateway.PeakMode.AutoAboveConcurrentCalls < 0 || Gateway.PeakMode.AutoHoldFor < TimeSpan.Zero)
+        {
+            errors.Add("Backbone:Gateway:PeakMode:AutoAboveConcurrentCalls and AutoHoldFor must not be negative");
+        }
 
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))
         {

@@ -61,6 +61,46 @@ public sealed class PeakModeTests
         Assert.Contains(served.Cases, c => c.CaseId == submitted.CaseId);
     }
 
+    [Fact]
+    public async Task Peak_mode_turns_itself_on_when_too_many_calls_are_in_flight_and_off_once_they_have_passed()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with
+        {
+            ExtraArgs = ["--Backbone:Gateway:PeakMode:AutoAboveConcurrentCalls=3", "--Backbone:Gateway:PeakMode:AutoHoldFor=00:00:03"],
+        });
+        var partner = new ServiceCircleService.ServiceCircleServiceClient(node.Channel.WithToken(await node.Identity.PartnerTokenAsync()));
+        using var web = new HttpClient { BaseAddress = node.Identity.Provider };
+        var before = await web.GetFromJsonAsync<JsonElement>("/peakz");
+
+        // A burst of whole-city coverage analyses (deferrable, each some milliseconds of work).
+        var burst = await Task.WhenAll(Enumerable.Range(0, 24).Select(async _ =>
+        {
+            try
+            {
+                await partner.AnalyzeCoverageAsync(new AnalyzeCoverageRequest { UnitCode = "5101" });
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+        var during = await web.GetFromJsonAsync<JsonElement>("/peakz");
+        var essential = await partner.GetFacilityAsync(new GetFacilityRequest { FacilityId = "clinic-0001" });
+        var after = await Eventually.Get(async () =>
+        {
+            var state = await web.GetFromJsonAsync<JsonElement>("/peakz");
+            return state.GetProperty("peakMode").GetBoolean() ? null : (object)state;
+        }, "Peak mode never turned itself off.");
+
+        Assert.False(before.GetProperty("peakMode").GetBoolean());
+        Assert.Contains(StatusCode.OK, burst); // the first ones in were served ...
+        Assert.Contains(StatusCode.Unavailable, burst); // ... those beyond the threshold were refused
+        Assert.True(during.GetProperty("peakMode").GetBoolean()); // and it holds on for a while
+        Assert.Equal("clinic-0001", essential.FacilityId);
+        Assert.NotNull(after);
+    }
+
     private static Task WritePeakMode(string path, bool on) =>
         File.WriteAllTextAsync(path, $$"""{ "Backbone": { "Gateway": { "PeakMode": { "Enabled": {{(on ? "true" : "false")}} } } } }""");
 }
