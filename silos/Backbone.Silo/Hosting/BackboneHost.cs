@@ -11,6 +11,7 @@ using Backbone.Silo.Citizens;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Gateway;
 using Backbone.Silo.Grid;
+using Backbone.Silo.Metrics;
 using Backbone.Silo.Operations;
 using Backbone.Silo.Security;
 using Backbone.Silo.Storage;
@@ -18,6 +19,7 @@ using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.FeatureManagement;
+using OpenTelemetry.Metrics;
 
 namespace Backbone.Silo.Hosting;
 
@@ -134,16 +136,24 @@ public static class BackboneHost
         builder.Services.Configure<BackboneOptions.FeatureSettings>(builder.Configuration.GetSection("Backbone:Features"));
         builder.Services.Configure<BackboneOptions.PeakModeSettings>(builder.Configuration.GetSection("Backbone:Gateway:PeakMode"));
         // Singletons: otherwise gRPC builds each interceptor anew for every call.
+        builder.Services.AddSingleton<RpcMetrics>();
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
+            grpc.Interceptors.Add<RpcMetrics>(); // first, so it sees every refusal too
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         }).AddJsonTranscoding(json => // the JSON gateway: every RPC with a google.api.http route
                                       // Error details the services attach, so JSON error bodies can carry them.
             json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
                 Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor));
+        // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), Orleans (activations, messages), the runtime.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(RpcMetrics.MeterName, "Microsoft.Orleans")
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+
         // The OpenAPI document of the JSON gateway, generated from the protos' HTTP routes and comments.
         builder.Services.AddGrpcSwagger();
         builder.Services.AddSwaggerGen(openApi =>
@@ -189,6 +199,7 @@ public static class BackboneHost
         // Liveness: the process answers. Readiness: the checks (storage) pass too.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
+        app.MapPrometheusScrapingEndpoint(); // /metrics
         app.UseSwagger(openApi => openApi.RouteTemplate = "openapi/{documentName}.json"); // /openapi/v1.json
         app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));
     }

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Grpc.Core;
+
+namespace Backbone.Tests.Hosting;
+
+[Collection(SharedNodeCollection.Name)]
+public sealed class MetricsTests(BackboneFixture fixture)
+{
+    private const string Count = "backbone_rpc_server_duration_seconds_count{";
+
+    [Fact]
+    public async Task Prometheus_scrapes_every_RPC_with_its_method_and_status_refusals_included()
+    {
+        var node = fixture.Node;
+        var circle = new ServiceCircleService.ServiceCircleServiceClient(node.Channel.WithToken(await node.Identity.PartnerTokenAsync()));
+        var anonymous = new ServiceCircleService.ServiceCircleServiceClient(node.Channel);
+        for (var i = 0; i < 3; i++)
+        {
+            await circle.GetFacilityAsync(new GetFacilityRequest { FacilityId = "market-0001" });
+        }
+
+        await RpcAssert.Fails(StatusCode.NotFound, () => circle.GetFacilityAsync(new GetFacilityRequest { FacilityId = "no-such-facility" }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.Unauthenticated, () => anonymous.GetFacilityAsync(new GetFacilityRequest { FacilityId = "market-0001" }).ResponseAsync);
+        using var http = new HttpClient { BaseAddress = node.Identity.Provider };
+
+        var scraped = await Eventually.Get(async () =>
+        {
+            var text = await http.GetStringAsync("metrics");
+            return Counted(text, "GetFacility", "OK") >= 3 && Counted(text, "GetFacility", "Unauthenticated") >= 1 ? text : null;
+        }, "The calls never showed in /metrics.");
+
+        Assert.True(Counted(scraped, "GetFacility", "NotFound") >= 1);
+        Assert.Contains("rpc_service=\"backbone.v1.ServiceCircleService\"", scraped);
+        Assert.Contains("# TYPE backbone_rpc_server_duration_seconds histogram", scraped);
+        Assert.Contains("orleans_catalog_activations", scraped); // grain activations, from Orleans' own meter
+    }
+
+    /// <summary>The request count of one method and status in a Prometheus text scrape.</summary>
+    private static long Counted(string scrape, string method, string status) => scrape.Split('\n')
+        .Where(line => line.StartsWith(Count, StringComparison.Ordinal)
+            && line.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal)
+            && line.Contains($"rpc_grpc_status_code=\"{status}\"", StringComparison.Ordinal))
+        .Sum(line => long.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture));
+}
