@@ -27,49 +27,65 @@ public static class LoadRun
         var scenarios = Scenarios.Named(options.Scenarios, channels);
         var flood = options.Flood.Length > 0 ? Scenarios.Named([options.Flood], channels)[0] : null;
 
-        Console.WriteLine($"# Load run against {options.Target}: {options.Connections} connections, {options.InFlight} calls in flight, {options.Duration.TotalSeconds:0} s per phase");
-        Console.WriteLine();
-        Console.WriteLine("| scenario | phase | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | runner CPU |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        var report = new Report(options.ReportFile);
+        report.Line($"# Load run against {options.Target}: {options.Connections} connections, {options.InFlight} calls in flight, {options.Duration.TotalSeconds:0} s per phase");
+        report.Line();
+        report.Line("| scenario | phase | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | runner CPU |");
+        report.Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        var broken = new List<string>();
+        void Measured(string scenario, string phase, Result result, bool judged)
+        {
+            report.Line(Row(scenario, phase, result));
+            if (judged)
+            {
+                broken.AddRange(options.Thresholds.BrokenBy(result).Select(why => $"{scenario} {phase}: {why}"));
+            }
+        }
+
         var peaks = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var scenario in scenarios)
         {
             await RunClosedAsync(scenario, options.InFlight, TimeSpan.FromSeconds(3)); // warm-up: activations, JIT, connections
             var peak = await RunClosedAsync(scenario, options.InFlight, options.Duration);
             peaks[scenario.Name] = peak.Rate;
-            Print(scenario.Name, "peak (closed)", peak);
+            Measured(scenario.Name, "peak (closed)", peak, judged: false); // a peak is saturation by design
             foreach (var rate in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
             {
-                Print(scenario.Name, $"{rate:0}/s (open)", await RunOpenAsync(scenario, rate, options.Duration));
+                Measured(scenario.Name, $"{rate:0}/s (open)", await RunOpenAsync(scenario, rate, options.Duration), judged: true);
                 if (flood is not null)
                 {
                     // The same schedule while a flood of other calls competes (peak mode should refuse them fast).
                     var flooding = RunClosedAsync(flood, options.InFlight, options.Duration);
-                    Print(scenario.Name, $"{rate:0}/s (open) + {flood.Name} flood", await RunOpenAsync(scenario, rate, options.Duration));
-                    Print(flood.Name, "flood (closed)", await flooding);
+                    Measured(scenario.Name, $"{rate:0}/s (open) + {flood.Name} flood", await RunOpenAsync(scenario, rate, options.Duration), judged: true);
+                    Measured(flood.Name, "flood (closed)", await flooding, judged: false);
                 }
             }
         }
 
         if (peaks.TryGetValue("health", out var baseline))
         {
-            Console.WriteLine();
+            report.Line();
             foreach (var (name, rate) in peaks.Where(p => p.Key != "health"))
             {
-                Console.WriteLine($"{name}: {rate / baseline:0.00} of the bare gRPC health-check baseline");
+                report.Line($"{name}: {rate / baseline:0.00} of the bare gRPC health-check baseline");
             }
         }
 
-        return 0;
+        report.Line();
+        report.Line(broken.Count == 0
+            ? $"Thresholds held ({options.Thresholds})."
+            : $"THRESHOLDS BROKEN ({options.Thresholds}):\n- {string.Join("\n- ", broken)}");
+        await report.SaveAsync();
+        return broken.Count == 0 ? 0 : 1; // a pipeline gates on this
     }
 
-    private static void Print(string scenario, string phase, Result result)
+    private static string Row(string scenario, string phase, Result result)
     {
         static string Ms(long ticks) => (ticks / (double)Stopwatch.Frequency * 1000).ToString("0.00", CultureInfo.InvariantCulture);
         var h = result.Latency;
         var errors = result.Errors.Count == 0 ? "0" : string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"));
-        Console.WriteLine($"| {scenario} | {phase} | {result.Rate:0} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | " +
-            $"{Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} | {errors} | {result.RunnerCpu:P0} |");
+        return $"| {scenario} | {phase} | {result.Rate:0} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | " +
+            $"{Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} | {errors} | {result.RunnerCpu:P0} |";
     }
 
     /// <summary>Closed model: <paramref name="inFlight"/> callers, each sending its next call when the last one answered.</summary>
@@ -150,7 +166,21 @@ public static class LoadRun
             : throw new InvalidOperationException($"No token from {options.Authority}: {body}");
     }
 
-    private sealed class Result
+    /// <summary>The Markdown summary: printed as it grows, and saved to a file when one is named.</summary>
+    private sealed class Report(string file)
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public void Line(string line = "")
+        {
+            Console.WriteLine(line);
+            _text.AppendLine(line);
+        }
+
+        public Task SaveAsync() => file.Length == 0 ? Task.CompletedTask : File.WriteAllTextAsync(file, _text.ToString());
+    }
+
+    internal sealed class Result
     {
         private readonly Lock _gate = new();
         private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
@@ -253,13 +283,36 @@ public sealed class ChannelPool : IDisposable
     }
 }
 
+/// <summary>What a scheduled (open-model) phase must hold for the run to pass; unset: not judged.</summary>
+public sealed record Thresholds(double? MaxP99Milliseconds, double? MaxErrorRate)
+{
+    internal IEnumerable<string> BrokenBy(LoadRun.Result result)
+    {
+        var p99 = result.Latency.GetValueAtPercentile(99) / (double)Stopwatch.Frequency * 1000;
+        if (MaxP99Milliseconds is { } maxP99 && p99 > maxP99)
+        {
+            yield return $"p99 {p99:0.0} ms > {maxP99} ms";
+        }
+
+        var errors = result.Errors.Values.Sum() / (double)Math.Max(1, result.Latency.TotalCount);
+        if (MaxErrorRate is { } maxErrors && errors > maxErrors)
+        {
+            yield return $"error rate {errors:P2} > {maxErrors:P2}";
+        }
+    }
+
+    public override string ToString() =>
+        $"p99 at most {(MaxP99Milliseconds is { } p ? $"{p} ms" : "any")}, errors at most {(MaxErrorRate is { } e ? $"{e:P2}" : "any")}";
+}
+
 public sealed record Options(
     Uri Target, Uri Authority, string ClientId, string ClientSecret, string[] Scenarios, int Connections, int InFlight, TimeSpan Duration,
-    IReadOnlyList<double> Rates, string Flood)
+    IReadOnlyList<double> Rates, string Flood, Thresholds Thresholds, string ReportFile)
 {
     private const string Usage = "usage: Backbone.LoadTests --target http://127.0.0.1:5100 --authority http://127.0.0.1:5080/ " +
         "--client demo-partner --secret <secret> [--scenarios health,nearby] [--connections 4] [--in-flight 64] [--seconds 15] " +
-        "[--rates 5000,10000 (open-model phases; default: half of each peak)] [--flood nearby (also run each open phase beside a closed-model flood)]";
+        "[--rates 5000,10000 (open-model phases; default: half of each peak)] [--flood nearby (also run each open phase beside a closed-model flood)] " +
+        "[--max-p99-ms 20] [--max-error-rate 0.001] (thresholds for the open-model phases: exit code 1 when one is broken) [--report summary.md]";
 
     public static Options Parse(string[] args)
     {
@@ -282,6 +335,10 @@ public sealed record Options(
             int.Parse(Get("in-flight", "64"), CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(int.Parse(Get("seconds", "15"), CultureInfo.InvariantCulture)),
             [.. Get("rates", " ").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-            Get("flood", " ").Trim());
+            Get("flood", " ").Trim(),
+            new Thresholds(
+                named.TryGetValue("max-p99-ms", out var p99) ? double.Parse(p99, CultureInfo.InvariantCulture) : null,
+                named.TryGetValue("max-error-rate", out var errorRate) ? double.Parse(errorRate, CultureInfo.InvariantCulture) : null),
+            Get("report", " ").Trim());
     }
 }
