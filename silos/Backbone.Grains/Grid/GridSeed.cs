@@ -45,6 +45,9 @@ public sealed class GridSeed
 
     public int Count => _units.Count;
 
+    /// <summary>The root of the tree (the seed has exactly one city).</summary>
+    public string CityCode => _units.Values.First(u => u.Level == UnitLevel.City).Code;
+
     public SeedUnit? Find(string code) => _units.GetValueOrDefault(code);
 
     public IReadOnlyList<string> ChildrenOf(string code) => _children.GetValueOrDefault(code) ?? [];

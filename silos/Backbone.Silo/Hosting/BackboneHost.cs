@@ -148,7 +148,9 @@ public static class BackboneHost
                                       // Error details the services attach, so JSON error bodies can carry them.
             json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
                 Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor));
-        // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), Orleans (activations, messages), the runtime.
+        // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), the city's cases by state, Orleans
+        // (activations, messages), the runtime.
+        builder.Services.AddHostedService<CaseCountsGauge>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(RpcMetrics.MeterName, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()

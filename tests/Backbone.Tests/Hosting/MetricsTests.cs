@@ -35,6 +35,7 @@ public sealed class MetricsTests(BackboneFixture fixture)
         Assert.Contains("rpc_service=\"backbone.v1.ServiceCircleService\"", scraped);
         Assert.Contains("# TYPE backbone_rpc_server_duration_seconds histogram", scraped);
         Assert.Contains("orleans_catalog_activations", scraped); // grain activations, from Orleans' own meter
+        Assert.Contains(scraped.Split('\n'), line => line.StartsWith("backbone_cases{", StringComparison.Ordinal) && line.Contains("state=\"Dispatched\"", StringComparison.Ordinal)); // the city's cases by state
     }
 
     /// <summary>The request count of one method and status in a Prometheus text scrape.</summary>
