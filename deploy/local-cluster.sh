@@ -6,6 +6,8 @@
 #   node 1: gRPC 127.0.0.1:5101, web :5081     identity host: http://127.0.0.1:5001/
 #   node 2: gRPC 127.0.0.1:5102, web :5082     Redis: 127.0.0.1:6380
 #   node 3: gRPC 127.0.0.1:5103, web :5083
+#
+# Arguments are passed to every node, e.g. ./deploy/local-cluster.sh --Backbone:Gateway:RateLimits:Default=100000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +56,7 @@ for i in 1 2 3; do
     --Backbone:Ports:Silo=1111$i --Backbone:Ports:OrleansGateway=3000$i \
     --Backbone:Cluster:Provider=Redis --ConnectionStrings:Redis=127.0.0.1:6380 \
     --Backbone:Identity:Mode=External --Backbone:Identity:Authority=http://127.0.0.1:5001/ \
-    >"$root/node-$i.log" 2>&1 &
+    "$@" >"$root/node-$i.log" 2>&1 &
   nodes+=($!)
   if [ "$i" -eq 1 ]; then sleep 5; fi # the first node creates the membership table; the others join it
 done
