@@ -33,8 +33,10 @@ public static class LoadRun
         report.Line("| scenario | phase | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | runner CPU |");
         report.Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         var broken = new List<string>();
+        var phases = new List<(string Scenario, string Phase, Result Result)>();
         void Measured(string scenario, string phase, Result result, bool judged)
         {
+            phases.Add((scenario, phase, result));
             report.Line(Row(scenario, phase, result));
             if (judged)
             {
@@ -45,18 +47,20 @@ public static class LoadRun
         var peaks = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var scenario in scenarios)
         {
-            await RunClosedAsync(scenario, options.InFlight, TimeSpan.FromSeconds(3)); // warm-up: activations, JIT, connections
-            var peak = await RunClosedAsync(scenario, options.InFlight, options.Duration);
+            await RunClosedAsync(scenario, "warm-up", options.InFlight, TimeSpan.FromSeconds(3)); // activations, JIT, connections
+            var peak = await RunClosedAsync(scenario, "peak (closed)", options.InFlight, options.Duration);
             peaks[scenario.Name] = peak.Rate;
             Measured(scenario.Name, "peak (closed)", peak, judged: false); // a peak is saturation by design
             foreach (var rate in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
             {
-                Measured(scenario.Name, $"{rate:0}/s (open)", await RunOpenAsync(scenario, rate, options.Duration), judged: true);
+                var scheduled = $"{rate:0}/s (open)";
+                Measured(scenario.Name, scheduled, await RunOpenAsync(scenario, scheduled, rate, options.Duration), judged: true);
                 if (flood is not null)
                 {
                     // The same schedule while a flood of other calls competes (peak mode should refuse them fast).
-                    var flooding = RunClosedAsync(flood, options.InFlight, options.Duration);
-                    Measured(scenario.Name, $"{rate:0}/s (open) + {flood.Name} flood", await RunOpenAsync(scenario, rate, options.Duration), judged: true);
+                    var flooding = RunClosedAsync(flood, "flood (closed)", options.InFlight, options.Duration);
+                    var flooded = $"{scheduled} + {flood.Name} flood";
+                    Measured(scenario.Name, flooded, await RunOpenAsync(scenario, flooded, rate, options.Duration), judged: true);
                     Measured(flood.Name, "flood (closed)", await flooding, judged: false);
                 }
             }
@@ -76,12 +80,17 @@ public static class LoadRun
             ? $"Thresholds held ({options.Thresholds})."
             : $"THRESHOLDS BROKEN ({options.Thresholds}):\n- {string.Join("\n- ", broken)}");
         await report.SaveAsync();
+        if (options.HtmlFile.Length > 0)
+        {
+            await File.WriteAllTextAsync(options.HtmlFile, HtmlReport.Render(report.Text, phases));
+        }
+
         return broken.Count == 0 ? 0 : 1; // a pipeline gates on this
     }
 
     private static string Row(string scenario, string phase, Result result)
     {
-        static string Ms(long ticks) => (ticks / (double)Stopwatch.Frequency * 1000).ToString("0.00", CultureInfo.InvariantCulture);
+        static string Ms(long ticks) => Milliseconds(ticks).ToString("0.00", CultureInfo.InvariantCulture);
         var h = result.Latency;
         var errors = result.Errors.Count == 0 ? "0" : string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"));
         return $"| {scenario} | {phase} | {result.Rate:0} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | " +
@@ -89,11 +98,10 @@ public static class LoadRun
     }
 
     /// <summary>Closed model: <paramref name="inFlight"/> callers, each sending its next call when the last one answered.</summary>
-    private static async Task<Result> RunClosedAsync(Scenario scenario, int inFlight, TimeSpan duration)
+    private static async Task<Result> RunClosedAsync(Scenario scenario, string phase, int inFlight, TimeSpan duration)
     {
-        var result = new Result();
-        var start = Stopwatch.GetTimestamp();
-        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var result = new Result($"{scenario.Name} {phase}");
+        var end = result.Start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async caller =>
         {
             while (Stopwatch.GetTimestamp() < end)
@@ -101,17 +109,16 @@ public static class LoadRun
                 await CallAsync(scenario, result, Stopwatch.GetTimestamp());
             }
         }));
-        result.Finish(start);
+        result.Finish();
         return result;
     }
 
     /// <summary>Open model: calls due at a fixed rate, whether or not earlier ones answered; latency from when each was due.</summary>
-    private static async Task<Result> RunOpenAsync(Scenario scenario, double rate, TimeSpan duration)
+    private static async Task<Result> RunOpenAsync(Scenario scenario, string phase, double rate, TimeSpan duration)
     {
-        var result = new Result();
-        var start = Stopwatch.GetTimestamp();
+        var result = new Result($"{scenario.Name} {phase}");
         var total = (long)(rate * duration.TotalSeconds);
-        long Due(long call) => start + (long)(call / rate * Stopwatch.Frequency);
+        long Due(long call) => result.Start + (long)(call / rate * Stopwatch.Frequency);
         var pending = new List<Task>();
         long sent = 0;
         while (sent < total)
@@ -134,7 +141,7 @@ public static class LoadRun
         }
 
         await Task.WhenAll(pending);
-        result.Finish(start);
+        result.Finish();
         return result;
     }
 
@@ -177,15 +184,32 @@ public static class LoadRun
             _text.AppendLine(line);
         }
 
-        public Task SaveAsync() => file.Length == 0 ? Task.CompletedTask : File.WriteAllTextAsync(file, _text.ToString());
+        public string Text => _text.ToString();
+
+        public Task SaveAsync() => file.Length == 0 ? Task.CompletedTask : File.WriteAllTextAsync(file, Text);
     }
 
     internal sealed class Result
     {
         private readonly Lock _gate = new();
         private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        private readonly string _label;
+        private readonly Timer _progress;
         private long _count;
         private long _elapsed;
+        private int _printed;
+
+        /// <param name="label">Names the phase in the live progress line (on standard error, once a second).</param>
+        public Result(string label)
+        {
+            _label = label;
+            _progress = new Timer(_ => PrintProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+
+        public long Start { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>Calls that ended in each second of the phase, with their latencies: the report's plots over time.</summary>
+        public List<Second> Seconds { get; } = [];
 
         /// <summary>The runner's own CPU time over the phase, as a share of all the machine's cores: it competes with a server on the same machine.</summary>
         public double RunnerCpu { get; private set; }
@@ -198,24 +222,58 @@ public static class LoadRun
 
         public void Record(long ticks, StatusCode? error)
         {
+            var second = (int)((Stopwatch.GetTimestamp() - Start) / Stopwatch.Frequency);
             lock (_gate)
             {
                 Latency.RecordValue(Math.Max(1, ticks));
                 _count++;
+                while (Seconds.Count <= second)
+                {
+                    Seconds.Add(new Second());
+                }
+
+                Seconds[second].Latency.RecordValue(Math.Max(1, ticks));
                 if (error is { } code)
                 {
                     Errors[code] = Errors.GetValueOrDefault(code) + 1;
+                    Seconds[second].Errors++;
                 }
             }
         }
 
-        public void Finish(long start)
+        public void Finish()
         {
-            _elapsed = Stopwatch.GetTimestamp() - start;
+            _progress.Dispose();
+            _elapsed = Stopwatch.GetTimestamp() - Start;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
             RunnerCpu = cpu.TotalSeconds / (_elapsed / (double)Stopwatch.Frequency) / Environment.ProcessorCount;
         }
+
+        private void PrintProgress()
+        {
+            lock (_gate)
+            {
+                if (Seconds.Count < 2 || Seconds.Count - 1 == _printed)
+                {
+                    return;
+                }
+
+                _printed = Seconds.Count - 1;
+                var last = Seconds[^2]; // the last whole second
+                Console.Error.WriteLine(
+                    $"  {_label}: {Seconds.Count - 1} s, {last.Latency.TotalCount} calls/s, p99 {Milliseconds(last.Latency.GetValueAtPercentile(99)):0.0} ms, {last.Errors} errors");
+            }
+        }
     }
+
+    internal sealed class Second
+    {
+        public LongHistogram Latency { get; } = new(Stopwatch.Frequency * 60, 2);
+
+        public long Errors { get; set; }
+    }
+
+    internal static double Milliseconds(long ticks) => ticks / (double)Stopwatch.Frequency * 1000;
 }
 
 /// <summary>A named RPC; each call draws its own arguments.</summary>
@@ -288,7 +346,7 @@ public sealed record Thresholds(double? MaxP99Milliseconds, double? MaxErrorRate
 {
     internal IEnumerable<string> BrokenBy(LoadRun.Result result)
     {
-        var p99 = result.Latency.GetValueAtPercentile(99) / (double)Stopwatch.Frequency * 1000;
+        var p99 = LoadRun.Milliseconds(result.Latency.GetValueAtPercentile(99));
         if (MaxP99Milliseconds is { } maxP99 && p99 > maxP99)
         {
             yield return $"p99 {p99:0.0} ms > {maxP99} ms";
@@ -307,12 +365,12 @@ public sealed record Thresholds(double? MaxP99Milliseconds, double? MaxErrorRate
 
 public sealed record Options(
     Uri Target, Uri Authority, string ClientId, string ClientSecret, string[] Scenarios, int Connections, int InFlight, TimeSpan Duration,
-    IReadOnlyList<double> Rates, string Flood, Thresholds Thresholds, string ReportFile)
+    IReadOnlyList<double> Rates, string Flood, Thresholds Thresholds, string ReportFile, string HtmlFile)
 {
     private const string Usage = "usage: Backbone.LoadTests --target http://127.0.0.1:5100 --authority http://127.0.0.1:5080/ " +
         "--client demo-partner --secret <secret> [--scenarios health,nearby] [--connections 4] [--in-flight 64] [--seconds 15] " +
         "[--rates 5000,10000 (open-model phases; default: half of each peak)] [--flood nearby (also run each open phase beside a closed-model flood)] " +
-        "[--max-p99-ms 20] [--max-error-rate 0.001] (thresholds for the open-model phases: exit code 1 when one is broken) [--report summary.md]";
+        "[--max-p99-ms 20] [--max-error-rate 0.001] (thresholds for the open-model phases: exit code 1 when one is broken) [--report summary.md] [--html report.html]";
 
     public static Options Parse(string[] args)
     {
@@ -339,6 +397,7 @@ public sealed record Options(
             new Thresholds(
                 named.TryGetValue("max-p99-ms", out var p99) ? double.Parse(p99, CultureInfo.InvariantCulture) : null,
                 named.TryGetValue("max-error-rate", out var errorRate) ? double.Parse(errorRate, CultureInfo.InvariantCulture) : null),
-            Get("report", " ").Trim());
+            Get("report", " ").Trim(),
+            Get("html", " ").Trim());
     }
 }
