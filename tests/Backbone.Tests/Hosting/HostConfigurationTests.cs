@@ -20,6 +20,12 @@ public sealed class HostConfigurationTests
     [InlineData("--Backbone:Identity:Clients:0:Scopes:0=everything", "Backbone:Identity:Clients:0:Scopes")]
     [InlineData("--Backbone:ListenAddress=0.0.0.0", "Backbone:Identity:Issuer")]
     [InlineData("--Backbone:Grid:SeedFile=no-such-city.json", "Backbone:Grid:SeedFile")]
+    [InlineData("--Backbone:Circle:DetourFactor=0.5", "Backbone:Circle:DetourFactor")]
+    [InlineData("--Backbone:Circle:ReadFreshness=00:00:05", "Backbone:Circle:ReadFreshness")]
+    [InlineData("--Backbone:Features:Paused:Teleport=00:01:00", "Backbone:Features:Paused:Teleport")]
+    [InlineData("--Backbone:Cluster:Provider=Redis", "ConnectionStrings:Redis")]
+    [InlineData("--Backbone:Cluster:Provider=Redis", "Backbone:Privacy:IdNumberHashKey")]
+    [InlineData("--Backbone:Cluster:Provider=Redis", "Backbone:Identity:Mode must be External")]
     public void A_bad_setting_stops_the_host_with_its_key_named(string setting, string key)
     {
         var args = NodeSettings.Fresh().ToArgs().Append(setting).ToArray();
@@ -39,6 +45,23 @@ public sealed class HostConfigurationTests
 
         Assert.Contains("Backbone:Identity:Citizens:0", error.Message);
         Assert.Contains("id_number", error.Message);
+    }
+
+    [Fact]
+    public async Task A_cluster_node_whose_Redis_does_not_answer_stops_at_start_and_names_the_setting()
+    {
+        var closedPort = FreePorts.Take(1)[0];
+        var args = (NodeSettings.Fresh() with { Authority = "http://127.0.0.1:9/" }).ToArgs().Concat(
+        [
+            "--Backbone:Cluster:Provider=Redis",
+            $"--ConnectionStrings:Redis=127.0.0.1:{closedPort},connectTimeout=1000",
+            $"--Backbone:Privacy:IdNumberHashKey={Convert.ToBase64String(new byte[32])}",
+        ]).ToArray();
+        await using var app = BackboneHost.Create(args);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+
+        Assert.Contains("ConnectionStrings:Redis", error.ToString());
     }
 
     [Fact]
