@@ -42,17 +42,17 @@ public sealed class FeatureGate(
 
     public async Task<FeatureVerdict> EvaluateAsync(string feature, string clientId, string subject, string? unit, GeoPoint? location)
     {
-        var district = DistrictOf(unit, location);
         if (settings.CurrentValue.Paused.TryGetValue(feature, out var retryAfter))
         {
-            return new FeatureVerdict(FeatureState.Paused, retryAfter, district);
+            return new FeatureVerdict(FeatureState.Paused, retryAfter, string.Empty);
         }
 
         if (await definitions.GetFeatureDefinitionAsync(feature) is null)
         {
-            return new FeatureVerdict(FeatureState.On, TimeSpan.Zero, district);
+            return new FeatureVerdict(FeatureState.On, TimeSpan.Zero, string.Empty); // no targeting: the common case costs no lookup
         }
 
+        var district = DistrictOf(unit, location);
         var audience = new TargetingContext
         {
             UserId = subject.Length > 0 ? subject : clientId,
