@@ -23,10 +23,10 @@ public readonly record struct MapCell(int Row, int Column)
             int.Parse(key.AsSpan(separator + 1), System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Every cell a circle of <paramref name="radiusMeters"/> around <paramref name="centre"/> touches.</summary>
-    public static IEnumerable<MapCell> Around(GeoPoint centre, double radiusMeters)
+    /// <summary>Every cell the box touches (the box of a circle: <see cref="Geo.BoundingBox"/>).</summary>
+    public static IEnumerable<MapCell> Covering((double South, double North, double West, double East) box)
     {
-        var (south, north, west, east) = Geo.BoundingBox(centre, radiusMeters);
+        var (south, north, west, east) = box;
         for (var row = Index(south); row <= Index(north); row++)
         {
             for (var column = Index(west); column <= Index(east); column++)

@@ -10,7 +10,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Facility = Backbone.Grains.Abstractions.Circle.Facility;
 using FacilityCategory = Backbone.V1.FacilityCategory;
-using OpeningPeriod = Backbone.Grains.Abstractions.Circle.OpeningPeriod;
 
 namespace Backbone.Silo.Circle;
 
@@ -74,25 +73,11 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         var openAt = request.OpenNow ? LocalTime(request.OpenAt?.ToDateTimeOffset() ?? clock.GetUtcNow()) : ((int Day, int Minute)?)null;
 
         var found = new List<(V1.Facility Message, double Meters)>();
-        var (south, north, west, east) = Geo.BoundingBox(location!.Value, travel.RadiusMeters);
-        foreach (var cell in MapCell.Around(location.Value, travel.RadiusMeters))
+        foreach (var (facility, message, meters) in await ReachableAsync(location!.Value, travel.RadiusMeters))
         {
-            var copy = await cells.ReadAsync(cell);
-            for (var i = 0; i < copy.Facilities.Length; i++)
+            if (wanted?.Contains(facility.Category) != false && (openAt is not { } at || facility.IsOpen(at.Day, at.Minute)))
             {
-                var facility = copy.Facilities[i];
-                var (latitude, longitude) = (facility.Location.Latitude, facility.Location.Longitude);
-                if (latitude < south || latitude > north || longitude < west || longitude > east // cheap test first
-                    || wanted?.Contains(facility.Category) == false)
-                {
-                    continue;
-                }
-
-                var meters = Geo.DistanceMeters(location.Value, facility.Location);
-                if (meters <= travel.RadiusMeters && (openAt is not { } at || facility.IsOpen(at.Day, at.Minute)))
-                {
-                    found.Add((copy.Messages[i], meters));
-                }
+                found.Add((message, meters));
             }
         }
 
@@ -126,15 +111,11 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         foreach (var point in points)
         {
             var nearest = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var cell in MapCell.Around(point, travel.RadiusMeters))
+            foreach (var (facility, _, meters) in await ReachableAsync(point, travel.RadiusMeters))
             {
-                foreach (var facility in (await cells.ReadAsync(cell)).Facilities)
+                if (!nearest.TryGetValue(facility.Category, out var best) || meters < best)
                 {
-                    var meters = Geo.DistanceMeters(point, facility.Location);
-                    if (meters <= travel.RadiusMeters && (!nearest.TryGetValue(facility.Category, out var best) || meters < best))
-                    {
-                        nearest[facility.Category] = meters;
-                    }
+                    nearest[facility.Category] = meters;
                 }
             }
 
@@ -168,6 +149,37 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         {
             Categories = { FacilityCategories.All.Select(c => new FacilityCategory { Code = c.Code, Name = c.Name, EnglishName = c.EnglishName }) },
         });
+
+    /// <summary>
+    /// Every facility within <paramref name="radiusMeters"/> of the point: the cells touching the circle's
+    /// box, read from this node's copies, a cheap box test first, then the great-circle distance.
+    /// </summary>
+    private async Task<List<(Facility Facility, V1.Facility Message, double Meters)>> ReachableAsync(GeoPoint point, double radiusMeters)
+    {
+        var found = new List<(Facility, V1.Facility, double)>();
+        var box = Geo.BoundingBox(point, radiusMeters);
+        foreach (var cell in MapCell.Covering(box))
+        {
+            var copy = await cells.ReadAsync(cell);
+            for (var i = 0; i < copy.Facilities.Length; i++)
+            {
+                var facility = copy.Facilities[i];
+                var (latitude, longitude) = (facility.Location.Latitude, facility.Location.Longitude);
+                if (latitude < box.South || latitude > box.North || longitude < box.West || longitude > box.East)
+                {
+                    continue;
+                }
+
+                var meters = Geo.DistanceMeters(point, facility.Location);
+                if (meters <= radiusMeters)
+                {
+                    found.Add((facility, copy.Messages[i], meters));
+                }
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>Where residents of a unit start from: the centre and the corners of each of its grids.</summary>
     private List<GeoPoint> RepresentativePoints(string unitCode)
@@ -254,29 +266,4 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
             RadiusMeters = Math.Round(RadiusMeters, 1),
         };
     }
-}
-
-/// <summary>Facilities in their wire form.</summary>
-internal static class CircleMessages
-{
-    public static V1.Facility ToProto(Facility facility) => new()
-    {
-        FacilityId = facility.Id,
-        Name = facility.Name,
-        Category = facility.Category,
-        Location = new LatLng { Latitude = facility.Location.Latitude, Longitude = facility.Location.Longitude },
-        Address = facility.Address,
-        OpeningHours = { facility.OpeningHours.Select(ToProto) },
-        OpenAllHours = facility.OpenAllHours,
-        Capacity = facility.Capacity,
-        GridUnitCode = facility.GridCode,
-        UpdateTime = Timestamp.FromDateTimeOffset(facility.UpdatedAt),
-    };
-
-    private static V1.OpeningPeriod ToProto(OpeningPeriod period) => new()
-    {
-        Days = { Enumerable.Range(1, 7).Where(day => (period.Days & (1 << (day - 1))) != 0) },
-        Opens = CircleRules.FormatMinute(period.Opens),
-        Closes = CircleRules.FormatMinute(period.Closes),
-    };
 }
