@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Backbone.Silo.Security;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -59,17 +60,11 @@ public sealed class RpcMetrics : Interceptor
         }
         finally
         {
-            var (service, method) = Split(context.Method);
+            var method = RpcMethod.Of(context.Method);
             _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("rpc.service", service),
-                new KeyValuePair<string, object?>("rpc.method", method),
+                new KeyValuePair<string, object?>("rpc.service", method.Service),
+                new KeyValuePair<string, object?>("rpc.method", method.Name),
                 new KeyValuePair<string, object?>("rpc.grpc.status_code", status.ToString()));
         }
-    }
-
-    private static (string Service, string Method) Split(string fullMethod)
-    {
-        var slash = fullMethod.LastIndexOf('/');
-        return slash > 0 ? (fullMethod[1..slash], fullMethod[(slash + 1)..]) : (fullMethod, string.Empty);
     }
 }

@@ -29,7 +29,7 @@ public sealed class CallerRateLimits(BackboneOptions options) : IDisposable
 
     public void Admit(string method, Caller caller)
     {
-        var service = method.Split('/', StringSplitOptions.RemoveEmptyEntries)[0].Split('.')[^1];
+        var service = RpcMethod.Of(method).ShortService;
         using var lease = _limiter.AttemptAcquire((service, $"{caller.Kind}:{caller.Subject}"));
         if (!lease.IsAcquired)
         {
