@@ -382,6 +382,7 @@ public sealed record Options(
 
         string Get(string key, string? fallback = null) =>
             named.GetValueOrDefault(key) ?? fallback ?? throw new ArgumentException($"--{key} is required. {Usage}");
+        string Optional(string key) => named.GetValueOrDefault(key)?.Trim() ?? string.Empty;
 
         return new Options(
             new Uri(Get("target", "http://127.0.0.1:5100")),
@@ -392,12 +393,12 @@ public sealed record Options(
             int.Parse(Get("connections", "4"), CultureInfo.InvariantCulture),
             int.Parse(Get("in-flight", "64"), CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(int.Parse(Get("seconds", "15"), CultureInfo.InvariantCulture)),
-            [.. Get("rates", " ").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-            Get("flood", " ").Trim(),
+            [.. Optional("rates").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
+            Optional("flood"),
             new Thresholds(
                 named.TryGetValue("max-p99-ms", out var p99) ? double.Parse(p99, CultureInfo.InvariantCulture) : null,
                 named.TryGetValue("max-error-rate", out var errorRate) ? double.Parse(errorRate, CultureInfo.InvariantCulture) : null),
-            Get("report", " ").Trim(),
-            Get("html", " ").Trim());
+            Optional("report"),
+            Optional("html"));
     }
 }

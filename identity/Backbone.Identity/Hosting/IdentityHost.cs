@@ -53,7 +53,7 @@ public static class IdentityHost
         app.MapBackboneIdentity();
         app.MapGet("/healthz", () => Results.Text("Healthy"));
         // Ready once every configured account exists (seeded citizens wait for the backbone to answer).
-        app.MapGet("/readyz", (IdentitySeeder seeder) => seeder.Done
+        app.MapGet("/readyz", (IdentitySeeder seeder) => seeder.AllSeeded
             ? Results.Text("Healthy")
             : Results.Text("Seeding the configured accounts", statusCode: StatusCodes.Status503ServiceUnavailable));
         return app;

@@ -21,7 +21,7 @@ public sealed class IdentitySeeder(
     private Task _citizens = Task.CompletedTask;
 
     /// <summary>Every configured client and account exists (the host's readiness).</summary>
-    public bool Done { get; private set; }
+    public bool AllSeeded { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -117,7 +117,7 @@ public sealed class IdentitySeeder(
                     seed.Password, cancellationToken);
             }
 
-            Done = true;
+            AllSeeded = true;
             return true;
         }
         catch (Exception e) when (e is not (OperationCanceledException or SeedRefusedException))

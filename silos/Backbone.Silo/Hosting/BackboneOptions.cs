@@ -82,7 +82,7 @@ public sealed class BackboneOptions
         /// <summary>From <c>ConnectionStrings:Redis</c> (StackExchange.Redis syntax); required by the Redis provider.</summary>
         public string RedisConnectionString { get; private set; } = string.Empty;
 
-        internal void UseRedis(string? connectionString) => RedisConnectionString = connectionString ?? string.Empty;
+        internal void SetRedisConnectionString(string? connectionString) => RedisConnectionString = connectionString ?? string.Empty;
     }
 
     public sealed class GridSettings
@@ -204,7 +204,7 @@ public sealed class BackboneOptions
             throw new InvalidOperationException($"Invalid configuration: {e.Message}", e);
         }
 
-        options.Cluster.UseRedis(configuration.GetConnectionString("Redis"));
+        options.Cluster.SetRedisConnectionString(configuration.GetConnectionString("Redis"));
 
         var errors = options.Validate();
         if (errors.Count > 0)

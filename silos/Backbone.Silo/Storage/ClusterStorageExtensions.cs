@@ -44,7 +44,7 @@ public static class ClusterStorageExtensions
     private static void AddRedisCluster(this ISiloBuilder silo, BackboneOptions options)
     {
         var cluster = options.Cluster;
-        silo.Services.AddSingleton(services => new RedisStore(cluster.RedisConnectionString, services.GetRequiredService<ILogger<RedisStore>>()));
+        silo.Services.AddSingleton(services => new ClusterRedis(cluster.RedisConnectionString, services.GetRequiredService<ILogger<ClusterRedis>>()));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RedisStartupCheck>();
         silo.Services.AddSingleton<StorageHealthCheck, RedisStorageHealthCheck>();
 
@@ -57,7 +57,7 @@ public static class ClusterStorageExtensions
         var advertised = cluster.AdvertisedAddress.Length > 0 ? IPAddress.Parse(cluster.AdvertisedAddress) : options.ListenIPAddress;
         silo.ConfigureEndpoints(advertised, options.Ports.Silo, options.Ports.OrleansGateway, listenOnAnyHostAddress: listensOnAll);
 
-        ConfigurationOptions Connection() => RedisStore.NewOptions(cluster.RedisConnectionString);
+        ConfigurationOptions Connection() => ClusterRedis.NewOptions(cluster.RedisConnectionString);
         silo.UseRedisClustering(membership => membership.ConfigurationOptions = Connection());
         silo.AddRedisGrainStorageAsDefault(storage => storage.Configure<Serializer>((state, serializer) =>
         {
@@ -69,7 +69,7 @@ public static class ClusterStorageExtensions
     }
 
     /// <summary>Connects to Redis first thing in the silo's start, so a wrong address stops the host with a clear message.</summary>
-    private sealed class RedisStartupCheck(RedisStore redis) : ILifecycleParticipant<ISiloLifecycle>
+    private sealed class RedisStartupCheck(ClusterRedis redis) : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
             lifecycle.Subscribe(nameof(RedisStartupCheck), ServiceLifecycleStage.First, _ => redis.StartAsync());

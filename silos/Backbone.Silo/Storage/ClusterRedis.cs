@@ -8,7 +8,7 @@ namespace Backbone.Silo.Storage;
 /// its own connection from <see cref="NewOptions"/>; this class keeps one more for health probes and the
 /// start-up check of Redis' persistence settings.
 /// </summary>
-public sealed partial class RedisStore(string connectionString, ILogger<RedisStore> logger) : IAsyncDisposable
+public sealed partial class ClusterRedis(string connectionString, ILogger<ClusterRedis> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ConnectionMultiplexer? _probe;
@@ -105,7 +105,7 @@ public sealed partial class RedisStore(string connectionString, ILogger<RedisSto
 /// is in the same state, and taking them all out of the load balancer would also refuse the reads that
 /// activated grains still serve from memory. Writes meanwhile fail fast with UNAVAILABLE.
 /// </summary>
-public sealed class RedisStorageHealthCheck(RedisStore redis, TimeProvider clock) : StorageHealthCheck(clock)
+public sealed class RedisStorageHealthCheck(ClusterRedis redis, TimeProvider clock) : StorageHealthCheck(clock)
 {
     protected override string StoreName => "cluster's Redis";
 
