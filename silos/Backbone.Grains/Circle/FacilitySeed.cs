@@ -22,10 +22,6 @@ public sealed class FacilitySeed
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
     }
 
-    public int Count => _byId.Count;
-
-    public IEnumerable<Facility> All => _byId.Values;
-
     public Facility? Find(string id) => _byId.GetValueOrDefault(id);
 
     public IReadOnlyList<Facility> InCell(string cellKey) => _byCell.GetValueOrDefault(cellKey) ?? [];

@@ -21,8 +21,6 @@ public sealed class HostProcess : IDisposable
 
     public GrpcChannel Channel { get; }
 
-    public bool HasExited => _process.HasExited;
-
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the host and waits until its gRPC health check answers SERVING.</summary>
