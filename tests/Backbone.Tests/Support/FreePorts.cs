@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -5,17 +6,41 @@ namespace Backbone.Tests.Support;
 
 public static class FreePorts
 {
-    /// <summary>Ports the OS just handed out and released: free now, and unlikely to be reused at once.</summary>
+    // Below Linux's ephemeral range (32768-60999): a port the OS hands out for port 0 can be taken by
+    // any outgoing connection (a node dialling Redis) before the test's host binds it; these cannot.
+    private const int First = 20000;
+    private const int Last = 32000;
+
+    private static readonly ConcurrentDictionary<int, bool> HandedOut = new();
+
+    /// <summary>Ports free now, outside the ephemeral range, each handed out once per test run.</summary>
     public static int[] Take(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ =>
+        var ports = new List<int>(count);
+        while (ports.Count < count)
         {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
+            var port = Random.Shared.Next(First, Last);
+            if (HandedOut.TryAdd(port, true) && IsFree(port))
+            {
+                ports.Add(port);
+            }
+        }
+
+        return [.. ports];
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
             listener.Start();
-            return listener;
-        }).ToList();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
