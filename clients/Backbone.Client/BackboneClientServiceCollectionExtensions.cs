@@ -12,7 +12,9 @@ public static class BackboneClientServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the backbone's typed gRPC clients (inject <see cref="CitizenService.CitizenServiceClient"/>,
-    /// <see cref="GridService.GridServiceClient"/>, <see cref="CaseService.CaseServiceClient"/>).
+    /// <see cref="GridService.GridServiceClient"/>, <see cref="CaseService.CaseServiceClient"/>,
+    /// <see cref="EnterpriseService.EnterpriseServiceClient"/>, <see cref="CertificateService.CertificateServiceClient"/>,
+    /// <see cref="CatalogService.CatalogServiceClient"/>).
     /// Every call carries a bearer token (client credentials, or the citizen's token in delegated mode),
     /// gets <see cref="BackboneClientOptions.DefaultDeadline"/> when it sets no deadline, and calls that are
     /// safe to repeat are retried on UNAVAILABLE with backoff.
@@ -31,6 +33,9 @@ public static class BackboneClientServiceCollectionExtensions
         AddClient<CitizenService.CitizenServiceClient>(services);
         AddClient<GridService.GridServiceClient>(services);
         AddClient<CaseService.CaseServiceClient>(services);
+        AddClient<EnterpriseService.EnterpriseServiceClient>(services);
+        AddClient<CertificateService.CertificateServiceClient>(services);
+        AddClient<CatalogService.CatalogServiceClient>(services);
         return services;
     }
 
@@ -64,7 +69,18 @@ public static class BackboneClientServiceCollectionExtensions
         // updates set values. Case actions (accept, reply, ...) are never repeated by the SDK.
         retried.Names.Add(new MethodName { Service = CitizenService.Descriptor.FullName });
         retried.Names.Add(new MethodName { Service = GridService.Descriptor.FullName });
-        foreach (var method in new[] { "SubmitAppeal", "GetCase", "ListMyCases", "ListCases", "GetUnitStats" })
+        retried.Names.Add(new MethodName { Service = CatalogService.Descriptor.FullName });
+        foreach (var method in new[] { "GetEnterprise", "ListEnterpriseLicences" })
+        {
+            retried.Names.Add(new MethodName { Service = EnterpriseService.Descriptor.FullName, Method = method });
+        }
+
+        foreach (var method in new[] { "ListMyCertificates", "VerifyCertificate" })
+        {
+            retried.Names.Add(new MethodName { Service = CertificateService.Descriptor.FullName, Method = method });
+        }
+
+        foreach (var method in new[] { "SubmitAppeal", "SubmitApplication", "GetCase", "ListMyCases", "ListCases", "GetUnitStats" })
         {
             retried.Names.Add(new MethodName { Service = CaseService.Descriptor.FullName, Method = method });
         }

@@ -11,6 +11,9 @@ public static class BackboneScopes
     public const string CasesSubmit = "cases.submit";
     public const string CasesHandle = "cases.handle";
     public const string EnterpriseManage = "enterprise.manage";
+    public const string EnterpriseRead = "enterprise.read";
+    public const string CertificatesRead = "certificates.read";
+    public const string CertificatesVerify = "certificates.verify";
     public const string GridRead = "grid.read";
     public const string GridManage = "grid.manage";
     public const string CircleRead = "circle.read";
@@ -25,7 +28,10 @@ public static class BackboneScopes
             [CitizenRegister] = ("登记新市民", "Register new citizens"),
             [CasesSubmit] = ("以您的名义提交诉求和办事申请", "Submit appeals and applications on your behalf"),
             [CasesHandle] = ("办理派发的案件", "Handle dispatched cases"),
-            [EnterpriseManage] = ("管理企业事项", "Manage enterprise matters"),
+            [EnterpriseManage] = ("登记、变更和注销企业", "Register, change and deregister enterprises"),
+            [EnterpriseRead] = ("查询企业登记信息和证照（须说明用途，企业可查看记录）", "Read enterprise records and licences (stating why; the enterprise sees it)"),
+            [CertificatesRead] = ("查看您的电子证照", "See your electronic certificates"),
+            [CertificatesVerify] = ("核验他人出示的电子证照（须说明用途，持证人可查看记录）", "Verify certificates shown to you (stating why; the holder sees it)"),
             [GridRead] = ("查询网格和所属社区", "Look up grid units and your community"),
             [GridManage] = ("管理网格", "Manage grid units"),
             [CircleRead] = ("查询15分钟社区生活圈", "Find 15-minute community service circles"),

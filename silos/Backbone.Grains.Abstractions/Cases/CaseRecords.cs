@@ -67,12 +67,61 @@ public sealed record NewCase(
     [property: Id(8)] TimeSpan AcceptWithin,
     [property: Id(9)] TimeSpan ResolveWithin,
     [property: Id(10)] TimeSpan RateWithin,
-    [property: Id(11)] CaseKind Kind = CaseKind.Appeal)
+    [property: Id(11)] CaseKind Kind = CaseKind.Appeal,
+    [property: Id(12)] string EnterpriseCode = "",
+    [property: Id(13)] IReadOnlyList<AttachedMaterial>? Materials = null,
+    [property: Id(14)] string ParentCaseId = "",
+    [property: Id(15)] IReadOnlyList<NewCasePart>? Parts = null)
 {
-    /// <summary>The same appeal, attachments compared by content (a retry after a round trip through storage).</summary>
+    /// <summary>
+    /// The same submission: what the applicant sent, lists compared by content (a retry after a round
+    /// trip through storage). Materials are not compared: they are what the city held at the time, and
+    /// a retry may find a certificate issued since.
+    /// </summary>
     public bool SameAs(NewCase other) =>
-        this with { AttachmentRefs = [] } == other with { AttachmentRefs = [] } && AttachmentRefs.SequenceEqual(other.AttachmentRefs);
+        this with { AttachmentRefs = [], Materials = null, Parts = null } == other with { AttachmentRefs = [], Materials = null, Parts = null }
+        && AttachmentRefs.SequenceEqual(other.AttachmentRefs)
+        && (Parts ?? []).Select(p => p.Application.Category).SequenceEqual((other.Parts ?? []).Select(p => p.Application.Category));
+
+    /// <summary>A bundle's parent case (一件事): it owns no work itself, its parts do.</summary>
+    public bool IsBundle => Parts is { Count: > 0 };
 }
+
+public enum MaterialSource
+{
+    /// <summary>The applicant uploaded it (the reference names the upload).</summary>
+    Provided = 1,
+
+    /// <summary>A valid electronic certificate the city holds (the reference is its number).</summary>
+    Certificate = 2,
+
+    /// <summary>The applicant's or the enterprise's register entry (the reference is its id).</summary>
+    Record = 3,
+
+    /// <summary>Waits for a certificate an earlier part of the same bundle issues (the reference is its type).</summary>
+    Pending = 4,
+}
+
+/// <summary>A required material of an application and what stands for it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AttachedMaterial(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Name,
+    [property: Id(2)] MaterialSource Source,
+    [property: Id(3)] string Reference);
+
+/// <summary>One part of a bundle as submitted: the application it becomes, and the matter it waits for (empty: none).</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewCasePart([property: Id(0)] NewCase Application, [property: Id(1)] string After);
+
+/// <summary>A part of a bundle as its parent knows it: the child case, its matter, and its state when last heard of.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CasePart(
+    [property: Id(0)] string Service,
+    [property: Id(1)] string CaseId,
+    [property: Id(2)] string After,
+    [property: Id(3)] CaseState? State,
+    [property: Id(4)] bool Skipped);
 
 [GenerateSerializer, Immutable]
 public sealed record CaseEvent(
@@ -115,7 +164,12 @@ public sealed record CaseSnapshot(
     [property: Id(24)] IReadOnlyList<string> MergedCases,
     [property: Id(25)] CaseKind Kind,
     [property: Id(26)] IReadOnlyList<string> MissingMaterials,
-    [property: Id(27)] string Decision);
+    [property: Id(27)] string Decision,
+    [property: Id(28)] string EnterpriseCode,
+    [property: Id(29)] IReadOnlyList<AttachedMaterial> Materials,
+    [property: Id(30)] string ParentCaseId,
+    [property: Id(31)] IReadOnlyList<CasePart> Parts,
+    [property: Id(32)] string CertificateNumber);
 
 public enum CoHandlerStatus
 {

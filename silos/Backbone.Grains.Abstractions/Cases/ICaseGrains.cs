@@ -59,6 +59,14 @@ public interface ICaseGrain : IGrainWithStringKey
     Task<CaseSnapshot> Watch(Actor by, ICaseWatcher watcher);
 
     Task Unwatch(ICaseWatcher watcher);
+
+    /// <summary>The state alone, for the rules (an enterprise's deregistration asks whether its applications are still open).</summary>
+    /// <remarks>Interleaves, so an enterprise asking while this case waits on that enterprise does not deadlock.</remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<CaseState> State();
+
+    /// <summary>A bundle's parent hears that its part <paramref name="caseId"/> was decided; hearing it again changes nothing.</summary>
+    Task PartDecided(string caseId, bool approved);
 }
 
 /// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>

@@ -11,6 +11,8 @@ public enum DomainErrorKind
     Aborted = 5,
     /// <summary>The caller is known but may not do this (where the record's existence is not itself private).</summary>
     PermissionDenied = 6,
+    /// <summary>Too many attempts; <see cref="DomainException.RetryAfter"/> says when to try again.</summary>
+    ResourceExhausted = 7,
 }
 
 /// <summary>One field of a request and what is wrong with it, in words a partner developer understands.</summary>
@@ -37,6 +39,10 @@ public sealed class DomainException : Exception
     [Id(1)]
     public FieldViolation[] Violations { get; }
 
+    /// <summary>For ResourceExhausted: when trying again can succeed.</summary>
+    [Id(2)]
+    public TimeSpan? RetryAfter { get; init; }
+
     public static DomainException InvalidArgument(IReadOnlyList<FieldViolation> violations) =>
         new(DomainErrorKind.InvalidArgument,
             "The request has invalid fields: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")),
@@ -61,6 +67,20 @@ public sealed class DomainException : Exception
     public static DomainException Aborted(string message) => new(DomainErrorKind.Aborted, message);
 
     public static DomainException FailedPrecondition(string message) => new(DomainErrorKind.FailedPrecondition, message);
+
+    /// <summary>
+    /// FailedPrecondition naming each unmet condition (the gRPC layer sends them as a
+    /// google.rpc.PreconditionFailure: type <paramref name="type"/>, subject the field, description).
+    /// </summary>
+    public static DomainException FailedPrecondition(string message, string type, IReadOnlyList<FieldViolation> unmet) =>
+        new(DomainErrorKind.FailedPrecondition, message, unmet) { PreconditionType = type };
+
+    /// <summary>For FailedPrecondition with unmet conditions: what kind they are (e.g. MISSING_MATERIAL).</summary>
+    [Id(3)]
+    public string? PreconditionType { get; init; }
+
+    public static DomainException ResourceExhausted(string message, TimeSpan retryAfter) =>
+        new(DomainErrorKind.ResourceExhausted, message) { RetryAfter = retryAfter };
 
     public static DomainException PermissionDenied(string message) => new(DomainErrorKind.PermissionDenied, message);
 }

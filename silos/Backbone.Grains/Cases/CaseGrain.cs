@@ -2,6 +2,7 @@ using System.Globalization;
 using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
+using Backbone.Grains.Certificates;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Persistence;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,14 @@ public sealed class CaseRecord
     [Id(23)] public string Decision { get; set; } = string.Empty;
     /// <summary>Each unit that let the case climb past it, once per escalation.</summary>
     [Id(24)] public List<string> LateUnits { get; set; } = [];
+    /// <summary>A bundle's parent: its parts, in the bundle's order.</summary>
+    [Id(25)] public List<CasePart> Parts { get; set; } = [];
+    /// <summary>Applications approved for a matter that issues a certificate: its number, chosen when approved.</summary>
+    [Id(26)] public string CertificateNumber { get; set; } = string.Empty;
+    /// <summary>Whatever an approval or denial sets off (issuing the certificate, telling the bundle's parent) is done.</summary>
+    [Id(27)] public bool DecisionFollowedUp { get; set; }
+    /// <summary>Materials of a bundle's part, completed from certificates earlier parts issued.</summary>
+    [Id(28)] public List<AttachedMaterial> Materials { get; set; } = [];
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -64,6 +73,7 @@ public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 public sealed class CaseGrain(
     [PersistentState("case")] IPersistentState<CaseRecord> record,
     GridSeed grid,
+    CertificateIssuer certificates,
     CaseDeadlineSettings deadlines,
     IGrainFactory grains,
     ILogger<CaseGrain> logger,
@@ -76,9 +86,24 @@ public sealed class CaseGrain(
 
     private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
 
-    /// <summary>A change the statistics missed (the host stopped in between) reaches them when the case next wakes.</summary>
-    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        Case.Submission is not null && Case.StatsVersion < Case.Version ? TellStatistics() : Task.CompletedTask;
+    /// <summary>
+    /// What a change set off but did not finish (the host stopped in between) is finished when the case
+    /// next wakes: the statistics, a decision's certificate and parent, a bundle's next parts.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Case.Submission is null)
+        {
+            return;
+        }
+
+        if (Case.StatsVersion < Case.Version)
+        {
+            await TellStatistics();
+        }
+
+        await FinishFollowUps();
+    }
 
     private CaseRecord Case => record.State;
 
@@ -91,6 +116,22 @@ public sealed class CaseGrain(
 
         Case.Submission = appeal;
         Case.CreateTime = clock.GetUtcNow();
+        Case.Materials = [.. appeal.Materials ?? []];
+        if (appeal.EnterpriseCode.Length > 0 && appeal.ParentCaseId.Length == 0)
+        {
+            // Before the case exists, so the enterprise never deregisters past an application it did not know of.
+            await grains.GetGrain<Abstractions.Enterprises.IEnterpriseGrain>(appeal.EnterpriseCode).AddApplication(this.GetPrimaryKeyString());
+        }
+
+        if (appeal.IsBundle)
+        {
+            // The parts are the work; the parent waits for them and owns none itself.
+            Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
+            Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
+            var saved = await Save();
+            return await StartReadyParts() ?? saved;
+        }
+
         if (appeal.Kind == CaseKind.Application)
         {
             // An application goes straight to the unit that reviews it; a city-level one to the city.
@@ -300,9 +341,117 @@ public sealed class CaseGrain(
         EnsureState("decide", CaseState.UnderReview);
         Case.Decision = reason;
         Case.RateDeadline = clock.GetUtcNow() + Case.Submission!.RateWithin;
+        Case.CertificateNumber = approve ? certificates.NumberFor(Case.Submission.Category, this.GetPrimaryKeyString(), clock.GetUtcNow()) ?? string.Empty : string.Empty;
         Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
-        return await Save();
+        var decided = await Save();
+        return await FinishFollowUps() ?? decided;
     }
+
+    public Task<CaseState> State() => Case.Submission is null ? throw NotFound() : Task.FromResult(Case.State);
+
+    public async Task PartDecided(string caseId, bool approved)
+    {
+        var index = Case.Parts.FindIndex(p => p.CaseId == caseId);
+        if (index < 0 || Case.Parts[index].State is CaseState.Approved or CaseState.Denied)
+        {
+            return;
+        }
+
+        var part = Case.Parts[index] = Case.Parts[index] with { State = approved ? CaseState.Approved : CaseState.Denied };
+        if (!approved)
+        {
+            SkipWaitingOn(part.Service);
+        }
+
+        Record(approved ? "part-approve" : "part-deny", Case.State, Case.State, Actor.System, $"{part.Service}: {caseId}");
+        if (Case.Parts.All(p => p.Skipped || p.State is CaseState.Approved or CaseState.Denied))
+        {
+            var failed = Case.Parts.Where(p => p.State != CaseState.Approved).Select(p => p.Service).ToList();
+            Case.Decision = failed.Count == 0 ? "every part approved" : $"not approved: {string.Join(", ", failed)}";
+            Case.RateDeadline = clock.GetUtcNow() + Case.Submission!.RateWithin;
+            Record(failed.Count == 0 ? "approve" : "deny", Case.State, failed.Count == 0 ? CaseState.Approved : CaseState.Denied, Actor.System, Case.Decision);
+        }
+
+        await Save();
+        await StartReadyParts();
+    }
+
+    /// <summary>Parts waiting (directly or through others) on a denied matter never start.</summary>
+    private void SkipWaitingOn(string service)
+    {
+        for (var i = 0; i < Case.Parts.Count; i++)
+        {
+            if (Case.Parts[i].After == service && Case.Parts[i].State is null && !Case.Parts[i].Skipped)
+            {
+                Case.Parts[i] = Case.Parts[i] with { Skipped = true };
+                SkipWaitingOn(Case.Parts[i].Service);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Submits each part whose prerequisite is approved and that has not started, its pending materials
+    /// completed from the certificates the earlier parts issued; the latest snapshot when any started.
+    /// </summary>
+    private async Task<CaseSnapshot?> StartReadyParts()
+    {
+        CaseSnapshot? latest = null;
+        foreach (var part in Case.Parts.ToList())
+        {
+            var ready = part.State is null && !part.Skipped
+                && (part.After.Length == 0 || Case.Parts.Any(p => p.Service == part.After && p.State == CaseState.Approved));
+            if (!ready)
+            {
+                continue;
+            }
+
+            var application = Case.Submission!.Parts!.First(p => p.Application.Category == part.Service).Application;
+            var materials = await certificates.CompletePending(application.Materials ?? [], HolderOf(application), clock.GetUtcNow());
+            await grains.GetGrain<ICaseGrain>(part.CaseId).Submit(application with { ParentCaseId = this.GetPrimaryKeyString(), Materials = materials });
+            Case.Parts[Case.Parts.IndexOf(part)] = part with { State = CaseState.Submitted };
+            Record("part-start", Case.State, Case.State, Actor.System, $"{part.Service}: {part.CaseId}");
+            latest = await Save();
+        }
+
+        return latest;
+    }
+
+    /// <summary>
+    /// After a decision: the certificate an approval issues, then the bundle's parent hears of it. Both
+    /// are idempotent, so a retry after a crash repeats them safely. The latest snapshot when anything was done.
+    /// </summary>
+    private async Task<CaseSnapshot?> FinishFollowUps()
+    {
+        if (Case.Parts.Count > 0)
+        {
+            return await StartReadyParts();
+        }
+
+        var decided = Case.History.FirstOrDefault(e => e.Action is "approve" or "deny");
+        if (decided is null || Case.DecisionFollowedUp)
+        {
+            return null;
+        }
+
+        if (Case.CertificateNumber.Length > 0)
+        {
+            var unit = decided.UnitCode.Length > 0 ? decided.UnitCode : Case.UnitCode;
+            await certificates.Issue(Case.CertificateNumber, Case.Submission!.Category, HolderOf(Case.Submission), unit, decided.Time, this.GetPrimaryKeyString());
+        }
+
+        if (Case.Submission!.ParentCaseId.Length > 0)
+        {
+            await grains.GetGrain<ICaseGrain>(Case.Submission.ParentCaseId).PartDecided(this.GetPrimaryKeyString(), decided.Action == "approve");
+        }
+
+        Case.DecisionFollowedUp = true;
+        await record.WriteOrForgetAsync(this);
+        return Snapshot();
+    }
+
+    private static Abstractions.Access.Holder HolderOf(NewCase application) => application.EnterpriseCode.Length > 0
+        ? Abstractions.Access.Holder.Enterprise(application.EnterpriseCode)
+        : Abstractions.Access.Holder.Citizen(application.CitizenId);
 
     public async Task<CaseSnapshot> Reply(Actor by, string reply)
     {
@@ -430,6 +579,12 @@ public sealed class CaseGrain(
     /// </summary>
     private async Task TellStatistics()
     {
+        if (Case.Parts.Count > 0)
+        {
+            Case.StatsVersion = Case.Version; // a bundle's parent is no unit's work: its parts are counted
+            return;
+        }
+
         var summary = new CaseSummary(
             Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
             Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits]);
@@ -511,7 +666,8 @@ public sealed class CaseGrain(
             appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
             Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
             Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount,
-            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases], appeal.Kind, [.. Case.MissingMaterials], Case.Decision);
+            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases], appeal.Kind, [.. Case.MissingMaterials], Case.Decision,
+            appeal.EnterpriseCode, [.. Case.Materials], appeal.ParentCaseId, [.. Case.Parts], Case.CertificateNumber);
     }
 }
 

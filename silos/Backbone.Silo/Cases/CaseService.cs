@@ -16,7 +16,7 @@ using CaseKind = Backbone.Grains.Abstractions.Cases.CaseKind;
 namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
-public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid, IHostApplicationLifetime lifetime)
+public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, IHostApplicationLifetime lifetime)
     : V1.CaseService.CaseServiceBase
 {
     public const int DefaultPageSize = 20;
@@ -38,10 +38,8 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public override async Task<Case> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        DomainException.ThrowIfAny(CaseRules.ValidateSubmission(
-            CaseKind.Application, caller.Subject, request.RequestId, request.Service, request.Description, request.Location?.Latitude,
-            request.Location?.Longitude, request.Address, request.AttachmentRefs, categories, grid, out var application, categoryField: "service"));
-        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(application!));
+        var application = await intake.Prepare(request, caller.Subject);
+        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(application));
     }
 
     public override async Task<Case> RequestSupplement(RequestSupplementRequest request, ServerCallContext context)
@@ -489,6 +487,17 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         MergedCaseIds = { c.MergedCases },
         MissingMaterials = { c.MissingMaterials },
         Decision = c.Decision,
+        EnterpriseCreditCode = c.EnterpriseCode,
+        Materials =
+        {
+            c.Materials.Select(m => new V1.AttachedMaterial { Code = m.Code, Name = m.Name, Source = (V1.AttachedMaterial.Types.Source)m.Source, Reference = m.Reference }),
+        },
+        ParentCaseId = c.ParentCaseId,
+        Parts =
+        {
+            c.Parts.Select(p => new V1.CasePart { Service = p.Service, CaseId = p.CaseId, After = p.After, State = (V1.CaseState)(p.State ?? 0), Skipped = p.Skipped }),
+        },
+        CertificateNumber = c.CertificateNumber,
     };
 
     private static V1.CaseEvent ToProto(CaseEvent e) => new()

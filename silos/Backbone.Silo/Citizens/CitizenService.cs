@@ -1,8 +1,11 @@
 using Backbone.Grains;
+using Backbone.Grains.Abstractions.Access;
 using Backbone.Grains.Abstractions.Citizens;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Citizens;
+using Backbone.Silo.Access;
+using Backbone.Silo.Enterprises;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -15,10 +18,12 @@ namespace Backbone.Silo.Citizens;
 /// A citizen reaches only their own record (<c>me</c>); staff only records within their unit's subtree;
 /// partner apps any record their scopes allow. A record the caller may not see is NOT_FOUND.
 /// </summary>
-public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V1.CitizenService.CitizenServiceBase
+public sealed class CitizenService(IGrainFactory grains, DataAccessRecorder accessLog, TimeProvider clock) : V1.CitizenService.CitizenServiceBase
 {
     /// <summary>Stands for the signed-in citizen wherever a citizen id is taken.</summary>
     public const string Me = "me";
+    public const int DefaultAccessPageSize = 20;
+    public const int MaxAccessPageSize = 100;
 
     public override async Task<Citizen> RegisterCitizen(RegisterCitizenRequest request, ServerCallContext context)
     {
@@ -41,7 +46,52 @@ public sealed class CitizenService(IGrainFactory grains, TimeProvider clock) : V
     {
         var caller = context.Caller();
         var citizenId = ResolveCitizenId(request.CitizenId, caller);
-        return ToProto(await ReadVisible(citizenId, caller));
+        DomainException.ThrowIfAny(DataAccessRecorder.ValidatePurpose(request.Purpose, required: !caller.IsCitizen));
+        var citizen = await ReadVisible(citizenId, caller);
+        if (!caller.IsCitizen)
+        {
+            await accessLog.Record(Holder.Citizen(citizenId), caller, context, request.Purpose);
+        }
+
+        return ToProto(citizen);
+    }
+
+    public override async Task<ListMyDataAccessResponse> ListMyDataAccess(ListMyDataAccessRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var violations = new List<FieldViolation>();
+        if (request.PageSize is < 0 or > MaxAccessPageSize)
+        {
+            violations.Add(new FieldViolation("page_size", $"must be 1 to {MaxAccessPageSize}, or 0 for {DefaultAccessPageSize}"));
+        }
+
+        if (request.EnterpriseCreditCode.Length > 0)
+        {
+            violations.AddRange(EnterpriseRules.ValidateCode(request.EnterpriseCreditCode, "enterprise_credit_code"));
+        }
+
+        DomainException.ThrowIfAny(violations);
+        var holder = request.EnterpriseCreditCode.Length > 0
+            ? Holder.Enterprise((await EnterpriseAccess.Linked(grains, request.EnterpriseCreditCode, caller.Subject)).CreditCode)
+            : Holder.Citizen(caller.Subject);
+        var page = await grains.GetGrain<IDataAccessLogGrain>(holder.Key).Page(request.PageToken, request.PageSize == 0 ? DefaultAccessPageSize : request.PageSize);
+        return new ListMyDataAccessResponse
+        {
+            Entries =
+            {
+                page.Entries.Select(e => new DataAccessEntry
+                {
+                    Time = Timestamp.FromDateTimeOffset(e.Time),
+                    AccessorKind = e.AccessorKind,
+                    Accessor = e.Accessor,
+                    ClientId = e.ClientId,
+                    AccessorUnitCode = e.AccessorUnit,
+                    Rpc = e.Rpc,
+                    Purpose = e.Purpose,
+                }),
+            },
+            NextPageToken = page.NextToken,
+        };
     }
 
     public override async Task<Citizen> UpdateCitizen(UpdateCitizenRequest request, ServerCallContext context)

@@ -78,12 +78,24 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
     public static RpcException ToRpcException(DomainException exception)
     {
         var status = new Status { Code = (int)ToCode(exception.Kind), Message = exception.Message };
-        if (exception.Violations.Length > 0)
+        if (exception.PreconditionType is { } type)
+        {
+            var failure = new PreconditionFailure();
+            failure.Violations.AddRange(exception.Violations.Select(v =>
+                new PreconditionFailure.Types.Violation { Type = type, Subject = v.Field, Description = v.Description }));
+            status.Details.Add(Any.Pack(failure));
+        }
+        else if (exception.Violations.Length > 0)
         {
             var badRequest = new BadRequest();
             badRequest.FieldViolations.AddRange(exception.Violations.Select(v =>
                 new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
             status.Details.Add(Any.Pack(badRequest));
+        }
+
+        if (exception.RetryAfter is { } after)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after) }));
         }
 
         return status.ToRpcException();
@@ -97,6 +109,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         DomainErrorKind.FailedPrecondition => Code.FailedPrecondition,
         DomainErrorKind.Aborted => Code.Aborted,
         DomainErrorKind.PermissionDenied => Code.PermissionDenied,
+        DomainErrorKind.ResourceExhausted => Code.ResourceExhausted,
         _ => Code.Internal,
     };
 

@@ -1,13 +1,19 @@
 using Backbone.Grains.Cases;
+using Backbone.Grains.Catalog;
+using Backbone.Grains.Certificates;
 using Backbone.Grains.Circle;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Privacy;
 using Backbone.Identity.Accounts;
 using Backbone.Identity.Hosting;
 using Backbone.Identity.Keys;
+using Backbone.Silo.Access;
 using Backbone.Silo.Cases;
+using Backbone.Silo.Catalog;
+using Backbone.Silo.Certificates;
 using Backbone.Silo.Circle;
 using Backbone.Silo.Citizens;
+using Backbone.Silo.Enterprises;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Gateway;
 using Backbone.Silo.Grid;
@@ -95,10 +101,22 @@ public static class BackboneHost
             ? FacilitySeed.Load(Path.Combine(AppContext.BaseDirectory, options.Circle.FacilitySeedFile), grid)
             : FacilitySeed.Empty);
         builder.Services.AddSingleton<CellReader>();
-        builder.Services.AddSingleton(new CaseCategories(
-            options.Cases.Categories.Select(c => new CaseCategory(
-                c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin,
-                Enum.Parse<Grains.Abstractions.Cases.CaseKind>(c.Kind)))));
+        var catalog = ServiceCatalog.Load(Path.Combine(AppContext.BaseDirectory, options.Catalog.SeedFile));
+        builder.Services.AddSingleton(catalog);
+        var configured = options.Cases.Categories.Select(c => new CaseCategory(
+            c.Code, c.Name, Enum.Parse<Grains.Abstractions.Grid.UnitLevel>(c.Level), c.AcceptWithin, c.ResolveWithin, c.RateWithin,
+            Enum.Parse<Grains.Abstractions.Cases.CaseKind>(c.Kind))).ToList();
+        if (configured.FirstOrDefault(c => catalog.FindMatter(c.Code) is not null) is { } clash)
+        {
+            throw new InvalidOperationException(
+                $"Invalid configuration: Backbone:Cases:Categories: {clash.Code} is also a matter of the catalogue ({options.Catalog.SeedFile}); give it another code");
+        }
+
+        // The catalogue's matters are the service items applications name; the configured rows add appeal categories (and items of one's own).
+        builder.Services.AddSingleton(new CaseCategories([.. configured, .. catalog.ToServiceItems()]));
+        builder.Services.AddSingleton<CertificateIssuer>();
+        builder.Services.AddSingleton<ApplicationIntake>();
+        builder.Services.AddSingleton<DataAccessRecorder>();
         builder.Services.AddSingleton(new CaseDeadlineSettings(options.Cases.DeadlineCheckPeriod));
         builder.Services.Configure<ReminderOptions>(reminders =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));
@@ -147,7 +165,7 @@ public static class BackboneHost
         }).AddJsonTranscoding(json => // the JSON gateway: every RPC with a google.api.http route
                                       // Error details the services attach, so JSON error bodies can carry them.
             json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
-                Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor));
+                Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.PreconditionFailure.Descriptor));
         // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), the city's cases by state, Orleans
         // (activations, messages), the runtime.
         builder.Services.AddHostedService<CaseCountsGauge>();
@@ -178,6 +196,9 @@ public static class BackboneHost
         app.MapGrpcService<GridService>();
         app.MapGrpcService<CaseService>();
         app.MapGrpcService<ServiceCircleService>();
+        app.MapGrpcService<EnterpriseService>();
+        app.MapGrpcService<CertificateService>();
+        app.MapGrpcService<CatalogService>();
         app.MapGrpcService<OperationsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

@@ -34,6 +34,8 @@ public sealed class BackboneOptions
 
     public CircleSettings Circle { get; set; } = new();
 
+    public CatalogSettings Catalog { get; set; } = new();
+
     public FeatureSettings Features { get; set; } = new();
 
     public CaseSettings Cases { get; set; } = new();
@@ -89,6 +91,12 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+    }
+
+    public sealed class CatalogSettings
+    {
+        /// <summary>The service catalogue: certificate types, matters, bundles (JSON, see seeds/); relative paths start at the host's binaries.</summary>
+        public string SeedFile { get; set; } = "catalog-5101.json";
     }
 
     /// <summary>Switches ops flip on a running node (re-read when the configuration changes); the flags themselves are in <c>FeatureManagement</c>.</summary>
@@ -273,6 +281,11 @@ public sealed class BackboneOptions
         if (!File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Grid.SeedFile)))
         {
             errors.Add($"Backbone:Grid:SeedFile '{Grid.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
+        }
+
+        if (!File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Catalog.SeedFile)))
+        {
+            errors.Add($"Backbone:Catalog:SeedFile '{Catalog.SeedFile}' does not exist (relative paths start at {AppContext.BaseDirectory})");
         }
 
         if (Circle.FacilitySeedFile.Length > 0 && !File.Exists(System.IO.Path.Combine(AppContext.BaseDirectory, Circle.FacilitySeedFile)))

@@ -90,6 +90,26 @@ public static class RpcPermissions
         // Planning: departments and staff, not residents.
         [Circle("AnalyzeCoverage")] = RpcPermission.Needs(BackboneScopes.CircleRead, App, Staff).Deferrable().GatedBy(Features.ServiceCircle),
 
+        // The registration authority registers, changes and deregisters (staff within their unit); the
+        // legal representative deregisters too. Reads by others state a purpose and are logged.
+        [Enterprises("RegisterEnterprise")] = RpcPermission.Needs(BackboneScopes.EnterpriseManage, App, Staff),
+        [Enterprises("GetEnterprise")] = RpcPermission.Needs(BackboneScopes.EnterpriseRead, App, Staff).Or(BackboneScopes.CitizenProfile, Citizen),
+        [Enterprises("UpdateEnterprise")] = RpcPermission.Needs(BackboneScopes.EnterpriseManage, App, Staff),
+        [Enterprises("DeregisterEnterprise")] = RpcPermission.Needs(BackboneScopes.EnterpriseManage, App, Staff).Or(BackboneScopes.CasesSubmit, Citizen),
+        [Enterprises("ListEnterpriseLicences")] = RpcPermission.Needs(BackboneScopes.EnterpriseRead, App, Staff).Or(BackboneScopes.CitizenProfile, Citizen),
+
+        // Holders list theirs (essential on a health-code morning); verification is essential too.
+        [Certificates("ListMyCertificates")] = RpcPermission.Needs(BackboneScopes.CertificatesRead, Citizen),
+        [Certificates("VerifyCertificate")] = RpcPermission.Needs(BackboneScopes.CertificatesVerify, App, Staff),
+        // Staff of the issuing unit: the service checks the unit.
+        [Certificates("RevokeCertificate")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Citizens("ListMyDataAccess")] = RpcPermission.Needs(BackboneScopes.CitizenProfile, Citizen).Deferrable(),
+
+        // The catalogue is public information.
+        [Catalog("ListMatters")] = RpcPermission.Public,
+        [Catalog("GetMatter")] = RpcPermission.Public,
+        [Catalog("ListBundles")] = RpcPermission.Public,
+
         // City administrators only: the service checks the role.
         [Operations("ListFeatures")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
@@ -101,6 +121,12 @@ public static class RpcPermissions
     private static string Operations(string method) => $"/{V1.OperationsService.Descriptor.FullName}/{method}";
 
     private static string Circle(string method) => $"/{V1.ServiceCircleService.Descriptor.FullName}/{method}";
+
+    private static string Enterprises(string method) => $"/{V1.EnterpriseService.Descriptor.FullName}/{method}";
+
+    private static string Certificates(string method) => $"/{V1.CertificateService.Descriptor.FullName}/{method}";
+
+    private static string Catalog(string method) => $"/{V1.CatalogService.Descriptor.FullName}/{method}";
 
     private static string Grid(string method) => $"/{V1.GridService.Descriptor.FullName}/{method}";
 }

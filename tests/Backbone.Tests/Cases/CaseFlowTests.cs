@@ -51,6 +51,7 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
             Description = "申请开具居住证明，用于子女入学。",
             Location = InFirstGrid,
             AttachmentRefs = { "oss://applications/id-card.jpg" },
+            Materials = { new ProvidedMaterial { Code = "lease", AttachmentRef = "oss://applications/lease.pdf" } },
         });
         var supplement = await district.RequestSupplementAsync(new RequestSupplementRequest
         {

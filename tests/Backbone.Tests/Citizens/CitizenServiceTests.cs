@@ -26,7 +26,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
         var request = TestData.Registration();
 
         var registered = await Citizens.RegisterCitizenAsync(request);
-        var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
 
         Assert.Equal(registered, read);
         Assert.Matches("^[0-9a-f]{32}$", read.CitizenId);
@@ -45,7 +45,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
         var request = TestData.Registration();
 
         var registered = await Citizens.RegisterCitizenAsync(request);
-        var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var read = await Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
 
         Assert.DoesNotContain(request.IdNumber, registered.ToByteString().ToStringUtf8());
         Assert.DoesNotContain(request.IdNumber, read.ToByteString().ToStringUtf8());
@@ -150,7 +150,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     {
         var unknown = Guid.NewGuid().ToString("N");
 
-        await RpcAssert.Fails(StatusCode.NotFound, () => Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = unknown }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.NotFound, () => Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = unknown }).ResponseAsync);
         await RpcAssert.Fails(StatusCode.NotFound, () => Citizens.UpdateCitizenAsync(new UpdateCitizenRequest
         {
             CitizenId = unknown,
@@ -163,7 +163,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
     public async Task A_malformed_citizen_id_is_an_invalid_argument()
     {
         var error = await RpcAssert.Fails(
-            StatusCode.InvalidArgument, () => Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = "../../etc/passwd" }).ResponseAsync);
+            StatusCode.InvalidArgument, () => Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = "../../etc/passwd" }).ResponseAsync);
 
         Assert.Equal(["citizen_id"], RpcAssert.ViolatedFields(error));
     }
@@ -186,7 +186,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
         Assert.Equal(newPhone, updated.Phone);
         Assert.Equal(registered.Address, updated.Address);
         Assert.NotEqual(registered.Etag, updated.Etag);
-        Assert.Equal(updated, await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId }));
+        Assert.Equal(updated, await Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId }));
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class CitizenServiceTests(BackboneFixture fixture)
             Etag = registered.Etag,
         }).ResponseAsync);
 
-        Assert.Equal(current, await Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId }));
+        Assert.Equal(current, await Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId }));
     }
 
     [Fact]

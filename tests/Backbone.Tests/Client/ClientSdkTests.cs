@@ -29,8 +29,8 @@ public sealed class ClientSdkTests
         await using var provider = services.BuildServiceProvider();
         var citizens = provider.GetRequiredService<CitizenService.CitizenServiceClient>();
 
-        var first = await citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
-        var second = await citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var first = await citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
+        var second = await citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
 
         Assert.Equal(registered, first);
         Assert.Equal(registered, second);

@@ -24,7 +24,7 @@ public sealed class ClusterTests
         var workerToken = await cluster.StaffTokenAsync(TestIdentity.GridWorkerMobile);
 
         var registered = await (await cluster.CitizensThroughAsync(0)).RegisterCitizenAsync(TestData.Registration("李华", "成都市青羊区人民中路一段1号"));
-        var readThroughC = await (await cluster.CitizensThroughAsync(2)).GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var readThroughC = await (await cluster.CitizensThroughAsync(2)).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
         var submitted = await cluster.Cases(1, citizenToken).SubmitAppealAsync(Appeal("noise"));
         var accepted = await cluster.Cases(1, workerToken).AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
         var readThroughA = await cluster.Cases(0, citizenToken).GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });

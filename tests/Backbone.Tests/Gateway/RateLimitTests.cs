@@ -21,7 +21,7 @@ public sealed class RateLimitTests
         {
             try
             {
-                await node.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+                await node.Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
                 return (StatusCode.OK, (RpcException?)null);
             }
             catch (RpcException e)

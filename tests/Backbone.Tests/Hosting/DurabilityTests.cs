@@ -19,7 +19,7 @@ public sealed class DurabilityTests
         }
 
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
-        var read = await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var read = await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
 
         Assert.Equal(registered, read);
     }
@@ -91,7 +91,7 @@ public sealed class DurabilityTests
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
         foreach (var citizen in acknowledged)
         {
-            Assert.Equal(citizen, await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = citizen.CitizenId }));
+            Assert.Equal(citizen, await restarted.Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = citizen.CitizenId }));
         }
     }
 

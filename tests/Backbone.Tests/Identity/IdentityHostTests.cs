@@ -29,7 +29,7 @@ public sealed class IdentityHostTests
         }
 
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
-        var read = await restarted.CitizensAs(partnerToken).GetCitizenAsync(new GetCitizenRequest { CitizenId = citizenId });
+        var read = await restarted.CitizensAs(partnerToken).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = citizenId });
         var refreshed = IdentityClient.Ensure(await restarted.Identity.RefreshAsync(TestIdentity.MiniProgram, refreshToken));
         var me = await restarted.CitizensAs(refreshed.AccessToken!).GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" });
 
@@ -64,7 +64,7 @@ public sealed class IdentityHostTests
 
             Assert.Equal(signing.Thumbprint, key.X5t);
             Assert.False(File.Exists(Path.Combine(settings.DataDirectory, "keys", "identity-signing.pem")));
-            Assert.Equal(registered.Name, (await citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId })).Name);
+            Assert.Equal(registered.Name, (await citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId })).Name);
         }
         finally
         {
@@ -94,7 +94,7 @@ public sealed class IdentityHostTests
             var signedIn = await tokens.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, account.Mobile, account.Password);
 
             var me = await node.CitizensAs(signedIn.AccessToken!).GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" });
-            var byPartner = await node.CitizensAs(IdentityClient.Ensure(await partner).AccessToken!).GetCitizenAsync(new GetCitizenRequest { CitizenId = me.CitizenId });
+            var byPartner = await node.CitizensAs(IdentityClient.Ensure(await partner).AccessToken!).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = me.CitizenId });
 
             Assert.Equal("Zhang Wei", me.Name);
             Assert.Equal(me, byPartner);

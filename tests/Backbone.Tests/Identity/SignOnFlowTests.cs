@@ -39,7 +39,7 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         var registered = await Node.Citizens.RegisterCitizenAsync(TestData.Registration());
 
         var token = IdentityClient.Ensure(await Identity.ClientCredentialsAsync(TestIdentity.Partner, TestIdentity.PartnerSecret, "citizen.profile"));
-        var read = await Node.CitizensAs(token.AccessToken!).GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId });
+        var read = await Node.CitizensAs(token.AccessToken!).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId });
 
         Assert.Equal(registered, read);
         Assert.Equal("citizen.profile", TestTokens.Payload(token.AccessToken!).GetProperty("scope").GetString());

@@ -23,7 +23,7 @@ public sealed class BadTokenTests(BackboneFixture fixture)
 
     [Fact]
     public async Task A_well_formed_token_of_the_provider_is_accepted() =>
-        await Node.CitizensAs(Forge()).GetCitizenAsync(new GetCitizenRequest { CitizenId = await RegisteredCitizenId() });
+        await Node.CitizensAs(Forge()).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = await RegisteredCitizenId() });
 
     public static TheoryData<string> BadKinds =>
     [
@@ -48,7 +48,7 @@ public sealed class BadTokenTests(BackboneFixture fixture)
             _ => "not-a-jwt",
         };
 
-        var call = Node.CitizensAs(token).GetCitizenAsync(new GetCitizenRequest { CitizenId = await RegisteredCitizenId() });
+        var call = Node.CitizensAs(token).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = await RegisteredCitizenId() });
 
         await RpcAssert.Fails(StatusCode.Unauthenticated, () => call.ResponseAsync);
     }

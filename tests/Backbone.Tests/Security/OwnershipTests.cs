@@ -20,9 +20,9 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         var citizen = Node.CitizensAs(await CitizenToken());
 
         var me = await citizen.GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" });
-        var byId = await citizen.GetCitizenAsync(new GetCitizenRequest { CitizenId = me.CitizenId });
-        var someoneElse = await RpcAssert.Fails(StatusCode.NotFound, () => citizen.GetCitizenAsync(new GetCitizenRequest { CitizenId = other.CitizenId }).ResponseAsync);
-        var nobody = await RpcAssert.Fails(StatusCode.NotFound, () => citizen.GetCitizenAsync(new GetCitizenRequest { CitizenId = new string('0', 32) }).ResponseAsync);
+        var byId = await citizen.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = me.CitizenId });
+        var someoneElse = await RpcAssert.Fails(StatusCode.NotFound, () => citizen.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = other.CitizenId }).ResponseAsync);
+        var nobody = await RpcAssert.Fails(StatusCode.NotFound, () => citizen.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = new string('0', 32) }).ResponseAsync);
         await RpcAssert.Fails(StatusCode.NotFound, () => citizen.UpdateCitizenAsync(new UpdateCitizenRequest
         {
             CitizenId = other.CitizenId,
@@ -41,7 +41,7 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         Assert.Equal("成都市锦江区春熙路1号（新）", changed.Address);
         // Someone else's record and no record at all look the same.
         Assert.Equal(nobody.Status.Detail.Replace(new string('0', 32), "X"), someoneElse.Status.Detail.Replace(other.CitizenId, "X"));
-        Assert.Equal(other, await Node.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = other.CitizenId }));
+        Assert.Equal(other, await Node.Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = other.CitizenId }));
     }
 
     [Fact]
@@ -68,12 +68,12 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         var gridWorker = Node.CitizensAs(await StaffToken(TestIdentity.GridWorkerMobile));
         var districtHandler = Node.CitizensAs(await StaffToken(TestIdentity.DistrictHandlerMobile));
 
-        Assert.Equal(inGrid, await gridWorker.GetCitizenAsync(new GetCitizenRequest { CitizenId = inGrid.CitizenId }));
-        Assert.Equal(inGrid, await districtHandler.GetCitizenAsync(new GetCitizenRequest { CitizenId = inGrid.CitizenId }));
-        Assert.Equal(inDistrictElsewhere, await districtHandler.GetCitizenAsync(new GetCitizenRequest { CitizenId = inDistrictElsewhere.CitizenId }));
-        await RpcAssert.Fails(StatusCode.NotFound, () => gridWorker.GetCitizenAsync(new GetCitizenRequest { CitizenId = inDistrictElsewhere.CitizenId }).ResponseAsync);
-        await RpcAssert.Fails(StatusCode.NotFound, () => districtHandler.GetCitizenAsync(new GetCitizenRequest { CitizenId = otherDistrict.CitizenId }).ResponseAsync);
-        await RpcAssert.Fails(StatusCode.NotFound, () => districtHandler.GetCitizenAsync(new GetCitizenRequest { CitizenId = unassigned.CitizenId }).ResponseAsync);
+        Assert.Equal(inGrid, await gridWorker.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = inGrid.CitizenId }));
+        Assert.Equal(inGrid, await districtHandler.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = inGrid.CitizenId }));
+        Assert.Equal(inDistrictElsewhere, await districtHandler.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = inDistrictElsewhere.CitizenId }));
+        await RpcAssert.Fails(StatusCode.NotFound, () => gridWorker.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = inDistrictElsewhere.CitizenId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.NotFound, () => districtHandler.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = otherDistrict.CitizenId }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.NotFound, () => districtHandler.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = unassigned.CitizenId }).ResponseAsync);
         await RpcAssert.Fails(StatusCode.NotFound, () => districtHandler.UpdateCitizenAsync(new UpdateCitizenRequest
         {
             CitizenId = otherDistrict.CitizenId,
@@ -107,7 +107,7 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         }).ResponseAsync);
 
         Assert.Equal("510104003001001", moved.GridUnitCode);
-        Assert.Equal(moved, await Node.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = registered.CitizenId }));
+        Assert.Equal(moved, await Node.Citizens.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = registered.CitizenId }));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         var readOnly = Node.CitizensAs(await Node.Identity.PartnerTokenAsync("citizen.profile"));
 
         var noScope = await RpcAssert.Fails(StatusCode.PermissionDenied,
-            () => Node.CitizensAs(narrow.AccessToken!).GetCitizenAsync(new GetCitizenRequest { CitizenId = citizen.CitizenId }).ResponseAsync);
+            () => Node.CitizensAs(narrow.AccessToken!).GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = citizen.CitizenId }).ResponseAsync);
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => readOnly.UpdateCitizenAsync(new UpdateCitizenRequest
         {
             CitizenId = citizen.CitizenId,
@@ -129,7 +129,7 @@ public sealed class OwnershipTests(BackboneFixture fixture)
 
         Assert.Contains("citizen.profile", noScope.Status.Detail);
         Assert.Equal(["citizen_id"], RpcAssert.ViolatedFields(notACitizen));
-        Assert.Equal(citizen, await readOnly.GetCitizenAsync(new GetCitizenRequest { CitizenId = citizen.CitizenId }));
+        Assert.Equal(citizen, await readOnly.GetCitizenAsync(new GetCitizenRequest { Purpose = TestData.Purpose, CitizenId = citizen.CitizenId }));
     }
 
     [Fact]

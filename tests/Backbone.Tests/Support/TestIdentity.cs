@@ -44,12 +44,14 @@ public static class TestIdentity
     {
         var clients = new[]
         {
-            Client(0, Partner, secret: PartnerSecret, scopes: ["citizen.profile", "citizen.register", "citizen.update", "grid.read", "circle.read", "circle.manage"]),
+            Client(0, Partner, secret: PartnerSecret, scopes: ["citizen.profile", "citizen.register", "citizen.update", "grid.read", "circle.read", "circle.manage",
+                "enterprise.manage", "enterprise.read", "certificates.verify"]),
             Client(1, NarrowPartner, secret: NarrowPartnerSecret, scopes: ["circle.read"]),
-            Client(2, MiniProgram, redirect: MiniProgramRedirect, scopes: ["citizen.profile", "citizen.update", "cases.submit"]),
+            Client(2, MiniProgram, redirect: MiniProgramRedirect, scopes: ["citizen.profile", "citizen.update", "cases.submit", "certificates.read"]),
             Client(3, SecondApp, redirect: SecondAppRedirect, scopes: ["citizen.profile", "circle.read"]),
             Client(4, StaffConsole, redirect: StaffConsoleRedirect,
-                scopes: ["citizen.profile", "citizen.update", "citizen.register", "grid.read", "grid.manage", "cases.handle", "circle.read", "circle.manage"],
+                scopes: ["citizen.profile", "citizen.update", "citizen.register", "grid.read", "grid.manage", "cases.handle", "circle.read", "circle.manage",
+                    "enterprise.manage", "enterprise.read", "certificates.verify"],
                 consent: "implicit"),
         };
         const string Identity = "--Backbone:Identity";
