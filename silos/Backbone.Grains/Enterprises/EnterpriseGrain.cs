@@ -103,7 +103,7 @@ public sealed class EnterpriseGrain(
         var blockers = new List<FieldViolation>();
         var states = await Task.WhenAll(Enterprise.Applications.Select(async id => (id, state: await grains.GetGrain<ICaseGrain>(id).State())));
         blockers.AddRange(states.Where(s => s.state is not (CaseState.Approved or CaseState.Denied or CaseState.Closed))
-            .Select(s => new FieldViolation($"applications/{s.id}", "application still open: withdraw it or wait for its decision")));
+            .Select(s => new FieldViolation($"applications/{s.id}", "application still open: it must be decided first")));
         var now = clock.GetUtcNow();
         var certificates = await Certificates();
         blockers.AddRange(certificates.Where(c => c.Issued.Type != BusinessLicence && c.StatusAt(now) == CertificateStatus.Valid)

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Google.Rpc;
@@ -84,12 +86,11 @@ public sealed class OpenRestaurantTests(BackboneFixture fixture)
         var food = (await owner.Certificates.ListMyCertificatesAsync(new ListMyCertificatesRequest { EnterpriseCreditCode = code }))
             .Certificates.Single(c => c.Type == "food-business-licence");
 
-        var verified = await partner.Certificates.VerifyCertificateAsync(new VerifyCertificateRequest
-        {
-            Number = food.Number,
-            VerificationCode = food.VerificationCode,
-            Purpose = "外卖平台商户入驻核验",
-        });
+        // The partner's mini-program backend verifies through the JSON gateway.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Node.Settings.WebPort}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await Node.Identity.PartnerTokenAsync());
+        var answer = await http.PostAsJsonAsync($"/v1/certificates/{food.Number}:verify", new { verificationCode = food.VerificationCode, purpose = "外卖平台商户入驻核验" });
+        var verified = await answer.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var wrongCode = await RpcAssert.Fails(StatusCode.NotFound, () => partner.Certificates.VerifyCertificateAsync(new VerifyCertificateRequest
         {
             Number = food.Number,
@@ -105,7 +106,9 @@ public sealed class OpenRestaurantTests(BackboneFixture fixture)
         var log = await owner.Citizens.ListMyDataAccessAsync(new ListMyDataAccessRequest { EnterpriseCreditCode = code });
         var ownLog = await owner.Citizens.ListMyDataAccessAsync(new ListMyDataAccessRequest());
 
-        Assert.Equal((CertificateStatus.Valid, "食品经营许可证", "成都****有限公司"), (verified.Status, verified.TypeName, verified.HolderNameMasked));
+        Assert.Equal(
+            ("CERTIFICATE_STATUS_VALID", "食品经营许可证", "成都****有限公司"),
+            (verified.GetProperty("status").GetString(), verified.GetProperty("typeName").GetString(), verified.GetProperty("holderNameMasked").GetString()));
         Assert.Equal(wrongCode.Status.Detail.Replace("5101-SPJY-2026-000000000000", food.Number, StringComparison.Ordinal), unknown.Status.Detail.Replace("5101-SPJY-2026-000000000000", food.Number, StringComparison.Ordinal));
         var entry = Assert.Single(log.Entries); // the failed attempts read nothing
         Assert.Equal(("app", TestIdentity.Partner, "backbone.v1.CertificateService/VerifyCertificate", "外卖平台商户入驻核验"), (entry.AccessorKind, entry.Accessor, entry.Rpc, entry.Purpose));
