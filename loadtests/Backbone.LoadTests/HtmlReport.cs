@@ -8,26 +8,27 @@ namespace Backbone.LoadTests;
 /// One self-contained HTML page (inline SVG, no scripts, nothing fetched): the summary table, and per
 /// phase its calls per second and p99 over time and its latency distribution by percentile.
 /// </summary>
-internal static class HtmlReport
+public static class HtmlReport
 {
     private const int Width = 560, Height = 160, Margin = 40;
 
-    public static string Render(string markdownSummary, IReadOnlyList<(string Scenario, string Phase, LoadRun.Result Result)> phases)
+    public static string Render(string markdownSummary, IReadOnlyList<Phase> phases)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Backbone load run</title>")
             .Append("<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:72em}pre{background:#f6f6f6;padding:1em;overflow:auto}")
             .Append("svg{background:#fff;border:1px solid #ddd;margin:0 1em 1em 0}h2{font-size:16px;margin-top:2em}</style></head><body>")
             .Append("<h1>Backbone load run</h1><pre>").Append(WebUtility.HtmlEncode(markdownSummary)).Append("</pre>");
-        foreach (var (scenario, phase, result) in phases)
+        foreach (var phase in phases)
         {
+            var result = phase.All;
             var seconds = result.Seconds.Take(Math.Max(0, result.Seconds.Count - 1)).ToList(); // the last second is partial
-            html.Append("<h2>").Append(WebUtility.HtmlEncode($"{scenario}: {phase}")).Append("</h2>");
+            html.Append("<h2>").Append(WebUtility.HtmlEncode($"{phase.Scenario}: {phase.Name}")).Append("</h2>");
             html.Append(Chart("calls per second", seconds.Select((s, i) => (i + 1.0, (double)s.Latency.TotalCount)).ToList(), "s", "#2b6cb0"));
-            html.Append(Chart("p99 latency per second (ms)", seconds.Select((s, i) => (i + 1.0, LoadRun.Milliseconds(s.Latency.GetValueAtPercentile(99)))).ToList(), "s", "#c05621"));
+            html.Append(Chart("p99 latency per second (ms)", seconds.Select((s, i) => (i + 1.0, s.P99Ms)).ToList(), "s", "#c05621"));
             var percentiles = new[] { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
             html.Append(Chart("latency (ms) by percentile, from 0 to 99.99 (x: number of nines)",
-                [.. percentiles.Select(p => (-Math.Log10(1 - (p / 100.0001)), LoadRun.Milliseconds(result.Latency.GetValueAtPercentile(p))))], "nines", "#2f855a"));
+                [.. percentiles.Select(p => (-Math.Log10(1 - (p / 100.0001)), result.PercentileMs(p)))], "nines", "#2f855a"));
         }
 
         return html.Append("</body></html>").ToString();

@@ -1,404 +1,228 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Backbone.V1;
+using System.Text;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
-using HdrHistogram;
 
 namespace Backbone.LoadTests;
 
+/// <summary>The Markdown summary of a run and its verdict (0: every threshold held).</summary>
+public sealed record RunOutcome(int ExitCode, string Summary, IReadOnlyList<Phase> Phases);
+
 /// <summary>
-/// Measures RPCs of a running backbone, all in one run so that ratios compare like with like:
-/// each scenario first at its peak (closed model: a fixed number of calls always in flight), then at
-/// half that rate (open model: calls sent on a fixed schedule, latency counted from when each call
-/// was due, so a slow server cannot hide its delay by slowing the sender).
+/// One session against a running backbone: test identities made through the real sign-on first
+/// (timed apart), the bare-gRPC baseline, then each scenario, so that ratios compare like with like.
 /// </summary>
 public static class LoadRun
 {
     public static async Task<int> MainAsync(string[] args)
     {
-        var options = Options.Parse(args);
-        var token = await FetchTokenAsync(options);
-        using var channels = new ChannelPool(options.Target, options.Connections, token);
-        var scenarios = Scenarios.Named(options.Scenarios, channels);
-        var flood = options.Flood.Length > 0 ? Scenarios.Named([options.Flood], channels)[0] : null;
-
-        var report = new Report(options.ReportFile);
-        report.Line($"# Load run against {options.Target}: {options.Connections} connections, {options.InFlight} calls in flight, {options.Duration.TotalSeconds:0} s per phase");
-        report.Line();
-        report.Line("| scenario | phase | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | runner CPU |");
-        report.Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
-        var broken = new List<string>();
-        var phases = new List<(string Scenario, string Phase, Result Result)>();
-        void Measured(string scenario, string phase, Result result, bool judged)
+        Options options;
+        try
         {
-            phases.Add((scenario, phase, result));
-            report.Line(Row(scenario, phase, result));
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        return (await RunAsync(options)).ExitCode;
+    }
+
+    public static async Task<RunOutcome> RunAsync(Options options)
+    {
+        var report = new Report();
+        var mode = options.Rate is { } r ? $"open model, {r:0} calls/s ({options.Shape})" : options.Closed is { } n ? $"closed model, {n} in flight" : "peak (closed), then half of it (open)";
+        report.Line($"# Load run against {options.Target}: {mode}, {options.Duration.TotalSeconds:0} s per phase, {options.Connections} connections");
+        report.Line();
+
+        using var channels = new ChannelPool(options.Target, options.Connections);
+        var context = await PrepareAsync(options, channels, report);
+
+        report.Line("| scenario | phase | step | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses | runner CPU |");
+        report.Line("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        var phases = new List<Phase>();
+        var broken = new List<string>();
+        var notes = new List<string>();
+        void Measured(Phase phase, bool judged)
+        {
+            phases.Add(phase);
+            foreach (var row in Rows(phase))
+            {
+                report.Line(row);
+            }
+
             if (judged)
             {
-                broken.AddRange(options.Thresholds.BrokenBy(result).Select(why => $"{scenario} {phase}: {why}"));
+                broken.AddRange(options.Thresholds.BrokenBy(phase.All).Select(why => $"{phase.Scenario} {phase.Name}: {why}"));
             }
         }
 
-        var peaks = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var scenario in scenarios)
+        double? baseline = null;
+        if (options.Baseline && !options.Scenarios.Contains(Scenarios.Baseline))
         {
-            await RunClosedAsync(scenario, "warm-up", options.InFlight, TimeSpan.FromSeconds(3)); // activations, JIT, connections
-            var peak = await RunClosedAsync(scenario, "peak (closed)", options.InFlight, options.Duration);
-            peaks[scenario.Name] = peak.Rate;
-            Measured(scenario.Name, "peak (closed)", peak, judged: false); // a peak is saturation by design
-            foreach (var rate in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
+            var health = await Scenarios.CreateAsync(Scenarios.Baseline, context);
+            await Engine.RunClosedAsync(health, "warm-up", options.InFlight, TimeSpan.FromSeconds(Math.Min(3, options.Duration.TotalSeconds)));
+            var peak = await Engine.RunClosedAsync(health, "peak (closed)", options.InFlight, options.Duration);
+            baseline = peak.Rate;
+            Measured(peak, judged: false);
+        }
+
+        var flood = options.Flood.Length > 0 ? await Scenarios.CreateAsync(options.Flood, context) : null;
+        foreach (var name in options.Scenarios)
+        {
+            var scenario = await Scenarios.CreateAsync(name, context);
+            await Engine.RunClosedAsync(scenario, "warm-up", Math.Min(options.InFlight, 16), TimeSpan.FromSeconds(Math.Min(3, options.Duration.TotalSeconds)));
+            if (options.Rate is { } rate)
             {
-                var scheduled = $"{rate:0}/s (open)";
-                Measured(scenario.Name, scheduled, await RunOpenAsync(scenario, scheduled, rate, options.Duration), judged: true);
-                if (flood is not null)
+                var arrival = name == "spike-10x"
+                    ? Arrival.Spike(rate, options.SpikeFactor, options.SpikeBefore, options.SpikeLength, options.SpikeAfter)
+                    : options.Shape == "ramp" ? Arrival.Ramp(0, rate, options.Duration) : Arrival.Constant(rate, options.Duration);
+                var phase = await Engine.RunOpenAsync(scenario, $"{arrival.Name} (open)", arrival);
+                Measured(phase, judged: true);
+                if (name == "spike-10x")
                 {
-                    // The same schedule while a flood of other calls competes (peak mode should refuse them fast).
-                    var flooding = RunClosedAsync(flood, "flood (closed)", options.InFlight, options.Duration);
-                    var flooded = $"{scheduled} + {flood.Name} flood";
-                    Measured(scenario.Name, flooded, await RunOpenAsync(scenario, flooded, rate, options.Duration), judged: true);
-                    Measured(flood.Name, "flood (closed)", await flooding, judged: false);
+                    var spike = SpikeOutcome.Of(phase.All.Seconds, arrival);
+                    notes.Add($"spike-10x: {spike.ErrorsDuringSpike} errors of {spike.CallsDuringSpike} calls during the spike " +
+                        $"({Thresholds.Percent(spike.ErrorsDuringSpike / (double)Math.Max(1, spike.CallsDuringSpike))}); normal p99 {spike.NormalP99Ms:0.0} ms; " +
+                        (spike.RecoverySeconds is { } s ? $"latency normal again {s:0} s after the spike" : "latency not normal again before the run ended"));
+                    if (options.MaxRecoverySeconds is { } allowed && (spike.RecoverySeconds ?? double.MaxValue) > allowed)
+                    {
+                        broken.Add($"spike-10x: recovery {(spike.RecoverySeconds is { } took ? $"{took:0} s" : "never")} > {allowed} s");
+                    }
+                }
+
+                baselineNote(phase);
+            }
+            else if (options.Closed is { } inFlight)
+            {
+                var phase = await Engine.RunClosedAsync(scenario, $"{inFlight} in flight (closed)", inFlight, options.Duration);
+                Measured(phase, judged: true);
+                baselineNote(phase);
+            }
+            else
+            {
+                var peak = await Engine.RunClosedAsync(scenario, "peak (closed)", options.InFlight, options.Duration);
+                Measured(peak, judged: false); // a peak is saturation by design
+                baselineNote(peak);
+                foreach (var scheduled in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
+                {
+                    var arrival = Arrival.Constant(scheduled, options.Duration);
+                    var flooding = flood is null ? null : Engine.RunClosedAsync(flood, "flood (closed)", options.InFlight, options.Duration);
+                    Measured(await Engine.RunOpenAsync(scenario, $"{arrival.Name} (open){(flood is null ? string.Empty : $" + {flood.Name} flood")}", arrival), judged: true);
+                    if (flooding is not null)
+                    {
+                        Measured(await flooding, judged: false);
+                    }
                 }
             }
         }
 
-        if (peaks.TryGetValue("health", out var baseline))
+        void baselineNote(Phase phase)
         {
-            report.Line();
-            foreach (var (name, rate) in peaks.Where(p => p.Key != "health"))
+            if (baseline is { } ceiling && phase.Scenario != Scenarios.Baseline)
             {
-                report.Line($"{name}: {rate / baseline:0.00} of the bare gRPC health-check baseline");
+                notes.Add($"{phase.Scenario} {phase.Name}: {phase.Rate:0} calls/s = {phase.Rate / ceiling:0.00} of the bare gRPC baseline ({ceiling:0}/s) in this run");
             }
         }
 
         report.Line();
+        foreach (var note in notes)
+        {
+            report.Line($"- {note}");
+        }
+
+        report.Line();
         report.Line(broken.Count == 0
-            ? $"Thresholds held ({options.Thresholds})."
+            ? $"Thresholds held ({options.Thresholds}{(options.MaxRecoverySeconds is { } m ? $", recovery within {m} s" : string.Empty)})."
             : $"THRESHOLDS BROKEN ({options.Thresholds}):\n- {string.Join("\n- ", broken)}");
-        await report.SaveAsync();
+        if (options.ReportFile.Length > 0)
+        {
+            await File.WriteAllTextAsync(options.ReportFile, report.Text);
+        }
+
         if (options.HtmlFile.Length > 0)
         {
             await File.WriteAllTextAsync(options.HtmlFile, HtmlReport.Render(report.Text, phases));
         }
 
-        return broken.Count == 0 ? 0 : 1; // a pipeline gates on this
+        return new RunOutcome(broken.Count == 0 ? 0 : 1, report.Text, phases); // a pipeline gates on the exit code
     }
 
-    private static string Row(string scenario, string phase, Result result)
+    /// <summary>The test identities, made before anything is measured and reported on their own line.</summary>
+    private static async Task<LoadContext> PrepareAsync(Options options, ChannelPool channels, Report report)
     {
-        static string Ms(long ticks) => Milliseconds(ticks).ToString("0.00", CultureInfo.InvariantCulture);
-        var h = result.Latency;
-        var errors = result.Errors.Count == 0 ? "0" : string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"));
-        return $"| {scenario} | {phase} | {result.Rate:0} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | " +
-            $"{Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} | {errors} | {result.RunnerCpu:P0} |";
-    }
-
-    /// <summary>Closed model: <paramref name="inFlight"/> callers, each sending its next call when the last one answered.</summary>
-    private static async Task<Result> RunClosedAsync(Scenario scenario, string phase, int inFlight, TimeSpan duration)
-    {
-        var result = new Result($"{scenario.Name} {phase}");
-        var end = result.Start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async caller =>
+        var identities = new Identities(options.Authority);
+        var clock = Stopwatch.StartNew();
+        var partner = await identities.PartnerAsync(options.ClientId, options.ClientSecret);
+        Participant? staff = null;
+        if (options.Staff.Split(':', 2) is [var mobile, var password])
         {
-            while (Stopwatch.GetTimestamp() < end)
-            {
-                await CallAsync(scenario, result, Stopwatch.GetTimestamp());
-            }
-        }));
-        result.Finish();
-        return result;
-    }
-
-    /// <summary>Open model: calls due at a fixed rate, whether or not earlier ones answered; latency from when each was due.</summary>
-    private static async Task<Result> RunOpenAsync(Scenario scenario, string phase, double rate, TimeSpan duration)
-    {
-        var result = new Result($"{scenario.Name} {phase}");
-        var total = (long)(rate * duration.TotalSeconds);
-        long Due(long call) => result.Start + (long)(call / rate * Stopwatch.Frequency);
-        var pending = new List<Task>();
-        long sent = 0;
-        while (sent < total)
-        {
-            // Every call due by now goes out now, each from the thread pool (one sending thread would
-            // become the limit); then a millisecond's pause (timers are not finer).
-            var now = Stopwatch.GetTimestamp();
-            for (var due = Due(sent); sent < total && due <= now; due = Due(++sent))
-            {
-                var dueAt = due;
-                pending.Add(Task.Run(() => CallAsync(scenario, result, dueAt)));
-            }
-
-            if (pending.Count > 8192)
-            {
-                pending.RemoveAll(t => t.IsCompleted);
-            }
-
-            await Task.Delay(1);
+            staff = await identities.SignInAsync(options.StaffClient, options.StaffRedirect, "openid cases.handle", mobile, password);
         }
 
-        await Task.WhenAll(pending);
-        result.Finish();
-        return result;
+        var signedIn = clock.Elapsed;
+        var citizens = await identities.NewCitizensAsync(
+            options.Citizens, options.SignUpParallel, options.CitizenClient, options.CitizenRedirect, "openid citizen.profile cases.submit certificates.read");
+        var signedUp = clock.Elapsed - signedIn;
+        report.Line($"Identities (not measured below): {citizens.Count} synthetic citizens signed up and signed in through the real pages in " +
+            $"{signedUp.TotalSeconds:0.0} s ({citizens.Count / Math.Max(0.001, signedUp.TotalSeconds):0.0}/s, {options.SignUpParallel} at a time); " +
+            $"partner{(staff is null ? string.Empty : " and staff")} signed in in {signedIn.TotalSeconds:0.0} s.");
+        report.Line();
+        return new LoadContext(channels, partner, citizens, staff);
     }
 
-    private static async Task CallAsync(Scenario scenario, Result result, long due)
+    /// <summary>The phase's row, then one per step when it has more than one.</summary>
+    public static IEnumerable<string> Rows(Phase phase)
     {
-        try
+        var cpu = (phase.RunnerCpu * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
+        yield return Row(phase.Scenario, phase.Name, "all", phase.All, phase.Rate, cpu, phase.Skipped);
+        if (phase.Steps.Count > 1)
         {
-            await scenario.Call();
-            result.Record(Stopwatch.GetTimestamp() - due, null);
-        }
-        catch (RpcException e)
-        {
-            result.Record(Stopwatch.GetTimestamp() - due, e.StatusCode);
+            foreach (var (name, step) in phase.Steps.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                yield return Row(string.Empty, string.Empty, name, step, phase.Rate * step.Count / Math.Max(1, phase.All.Count), string.Empty, 0);
+            }
         }
     }
 
-    private static async Task<string> FetchTokenAsync(Options options)
+    private static string Row(string scenario, string phase, string step, Measurement m, double rate, string cpu, long skipped)
     {
-        using var http = new HttpClient();
-        var answer = await http.PostAsync(new Uri(options.Authority, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        static string Ms(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+        var statuses = string.Join(", ", m.Statuses.OrderByDescending(s => s.Value).Select(s => $"{Name(s.Key)} {s.Value}"));
+        if (skipped > 0)
         {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = options.ClientId,
-            ["client_secret"] = options.ClientSecret,
-        }));
-        var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
-        return answer.IsSuccessStatusCode
-            ? body.GetProperty("access_token").GetString()!
-            : throw new InvalidOperationException($"No token from {options.Authority}: {body}");
+            statuses += $" (skipped {skipped}: nothing to do)";
+        }
+
+        return $"| {scenario} | {phase} | {step} | {rate:0} | {Ms(m.PercentileMs(50))} | {Ms(m.PercentileMs(90))} | {Ms(m.PercentileMs(99))} | " +
+            $"{Ms(m.PercentileMs(99.9))} | {Ms(m.MaxMs)} | {statuses} | {cpu} |";
     }
 
-    /// <summary>The Markdown summary: printed as it grows, and saved to a file when one is named.</summary>
-    private sealed class Report(string file)
+    private static string Name(StatusCode code) => code switch
     {
-        private readonly System.Text.StringBuilder _text = new();
+        StatusCode.OK => "OK",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.NotFound => "NOT_FOUND",
+        _ => code.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>The Markdown summary, printed as it grows.</summary>
+    private sealed class Report
+    {
+        private readonly StringBuilder _text = new();
+
+        public string Text => _text.ToString();
 
         public void Line(string line = "")
         {
             Console.WriteLine(line);
             _text.AppendLine(line);
         }
-
-        public string Text => _text.ToString();
-
-        public Task SaveAsync() => file.Length == 0 ? Task.CompletedTask : File.WriteAllTextAsync(file, Text);
-    }
-
-    internal sealed class Result
-    {
-        private readonly Lock _gate = new();
-        private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
-        private readonly string _label;
-        private readonly Timer _progress;
-        private long _count;
-        private long _elapsed;
-        private int _printed;
-
-        /// <param name="label">Names the phase in the live progress line (on standard error, once a second).</param>
-        public Result(string label)
-        {
-            _label = label;
-            _progress = new Timer(_ => PrintProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        }
-
-        public long Start { get; } = Stopwatch.GetTimestamp();
-
-        /// <summary>Calls that ended in each second of the phase, with their latencies: the report's plots over time.</summary>
-        public List<Second> Seconds { get; } = [];
-
-        /// <summary>The runner's own CPU time over the phase, as a share of all the machine's cores: it competes with a server on the same machine.</summary>
-        public double RunnerCpu { get; private set; }
-
-        public LongHistogram Latency { get; } = new(Stopwatch.Frequency * 60, 3);
-
-        public Dictionary<StatusCode, long> Errors { get; } = [];
-
-        public double Rate => _count / (_elapsed / (double)Stopwatch.Frequency);
-
-        public void Record(long ticks, StatusCode? error)
-        {
-            var second = (int)((Stopwatch.GetTimestamp() - Start) / Stopwatch.Frequency);
-            lock (_gate)
-            {
-                Latency.RecordValue(Math.Max(1, ticks));
-                _count++;
-                while (Seconds.Count <= second)
-                {
-                    Seconds.Add(new Second());
-                }
-
-                Seconds[second].Latency.RecordValue(Math.Max(1, ticks));
-                if (error is { } code)
-                {
-                    Errors[code] = Errors.GetValueOrDefault(code) + 1;
-                    Seconds[second].Errors++;
-                }
-            }
-        }
-
-        public void Finish()
-        {
-            _progress.Dispose();
-            _elapsed = Stopwatch.GetTimestamp() - Start;
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
-            RunnerCpu = cpu.TotalSeconds / (_elapsed / (double)Stopwatch.Frequency) / Environment.ProcessorCount;
-        }
-
-        private void PrintProgress()
-        {
-            lock (_gate)
-            {
-                if (Seconds.Count < 2 || Seconds.Count - 1 == _printed)
-                {
-                    return;
-                }
-
-                _printed = Seconds.Count - 1;
-                var last = Seconds[^2]; // the last whole second
-                Console.Error.WriteLine(
-                    $"  {_label}: {Seconds.Count - 1} s, {last.Latency.TotalCount} calls/s, p99 {Milliseconds(last.Latency.GetValueAtPercentile(99)):0.0} ms, {last.Errors} errors");
-            }
-        }
-    }
-
-    internal sealed class Second
-    {
-        public LongHistogram Latency { get; } = new(Stopwatch.Frequency * 60, 2);
-
-        public long Errors { get; set; }
-    }
-
-    internal static double Milliseconds(long ticks) => ticks / (double)Stopwatch.Frequency * 1000;
-}
-
-/// <summary>A named RPC; each call draws its own arguments.</summary>
-public sealed record Scenario(string Name, Func<Task> Call);
-
-public static class Scenarios
-{
-    // The sample city's box (seeds/grid-5101.json).
-    private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
-
-    public static IReadOnlyList<Scenario> Named(IEnumerable<string> names, ChannelPool channels) => [.. names.Select(name => name switch
-    {
-        // The bare gRPC ceiling on this machine: the standard health check, no token, no grain.
-        "health" => new Scenario(name, async () => await new Health.HealthClient(channels.Next()).CheckAsync(new HealthCheckRequest())),
-        // An essential read (peak mode never defers it): one facility by id.
-        "facility" => new Scenario(name, async () => await new ServiceCircleService.ServiceCircleServiceClient(channels.Next()).GetFacilityAsync(
-            new GetFacilityRequest { FacilityId = $"clinic-{Random.Shared.Next(1, 351):D4}" })),
-        // A resident's "what is near me": a random point of the city, on foot, 15 minutes (deferrable).
-        "nearby" => new Scenario(name, async () => await new ServiceCircleService.ServiceCircleServiceClient(channels.Next()).FindNearbyAsync(
-            new FindNearbyRequest
-            {
-                Location = new LatLng
-                {
-                    Latitude = South + (Random.Shared.NextDouble() * (North - South)),
-                    Longitude = West + (Random.Shared.NextDouble() * (East - West)),
-                },
-            })),
-        _ => throw new ArgumentException($"Unknown scenario '{name}' (health, facility, nearby)."),
-    })];
-}
-
-/// <summary>A few HTTP/2 connections, each carrying many calls, with the bearer token on every call.</summary>
-public sealed class ChannelPool : IDisposable
-{
-    private readonly GrpcChannel[] _channels;
-    private readonly CallInvoker[] _invokers;
-    private int _next;
-
-    public ChannelPool(Uri target, int connections, string token)
-    {
-        var metadata = new Metadata { { "authorization", $"Bearer {token}" } };
-        _channels = [.. Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(target, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        }))];
-        _invokers = [.. _channels.Select(c => c.Intercept(m =>
-        {
-            foreach (var entry in metadata)
-            {
-                m.Add(entry);
-            }
-
-            return m;
-        }))];
-    }
-
-    public CallInvoker Next() => _invokers[(uint)Interlocked.Increment(ref _next) % _invokers.Length];
-
-    public void Dispose()
-    {
-        foreach (var channel in _channels)
-        {
-            channel.Dispose();
-        }
-    }
-}
-
-/// <summary>What a scheduled (open-model) phase must hold for the run to pass; unset: not judged.</summary>
-public sealed record Thresholds(double? MaxP99Milliseconds, double? MaxErrorRate)
-{
-    internal IEnumerable<string> BrokenBy(LoadRun.Result result)
-    {
-        var p99 = LoadRun.Milliseconds(result.Latency.GetValueAtPercentile(99));
-        if (MaxP99Milliseconds is { } maxP99 && p99 > maxP99)
-        {
-            yield return $"p99 {p99:0.0} ms > {maxP99} ms";
-        }
-
-        var errors = result.Errors.Values.Sum() / (double)Math.Max(1, result.Latency.TotalCount);
-        if (MaxErrorRate is { } maxErrors && errors > maxErrors)
-        {
-            yield return $"error rate {errors:P2} > {maxErrors:P2}";
-        }
-    }
-
-    public override string ToString() =>
-        $"p99 at most {(MaxP99Milliseconds is { } p ? $"{p} ms" : "any")}, errors at most {(MaxErrorRate is { } e ? $"{e:P2}" : "any")}";
-}
-
-public sealed record Options(
-    Uri Target, Uri Authority, string ClientId, string ClientSecret, string[] Scenarios, int Connections, int InFlight, TimeSpan Duration,
-    IReadOnlyList<double> Rates, string Flood, Thresholds Thresholds, string ReportFile, string HtmlFile)
-{
-    private const string Usage = "usage: Backbone.LoadTests --target http://127.0.0.1:5100 --authority http://127.0.0.1:5080/ " +
-        "--client demo-partner --secret <secret> [--scenarios health,nearby] [--connections 4] [--in-flight 64] [--seconds 15] " +
-        "[--rates 5000,10000 (open-model phases; default: half of each peak)] [--flood nearby (also run each open phase beside a closed-model flood)] " +
-        "[--max-p99-ms 20] [--max-error-rate 0.001] (thresholds for the open-model phases: exit code 1 when one is broken) [--report summary.md] [--html report.html]";
-
-    public static Options Parse(string[] args)
-    {
-        var named = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            named[args[i].TrimStart('-')] = args[i + 1];
-        }
-
-        string Get(string key, string? fallback = null) =>
-            named.GetValueOrDefault(key) ?? fallback ?? throw new ArgumentException($"--{key} is required. {Usage}");
-        string Optional(string key) => named.GetValueOrDefault(key)?.Trim() ?? string.Empty;
-
-        return new Options(
-            new Uri(Get("target", "http://127.0.0.1:5100")),
-            new Uri(Get("authority", "http://127.0.0.1:5080/")),
-            Get("client", "demo-partner"),
-            Get("secret"),
-            Get("scenarios", "health,nearby").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            int.Parse(Get("connections", "4"), CultureInfo.InvariantCulture),
-            int.Parse(Get("in-flight", "64"), CultureInfo.InvariantCulture),
-            TimeSpan.FromSeconds(int.Parse(Get("seconds", "15"), CultureInfo.InvariantCulture)),
-            [.. Optional("rates").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-            Optional("flood"),
-            new Thresholds(
-                named.TryGetValue("max-p99-ms", out var p99) ? double.Parse(p99, CultureInfo.InvariantCulture) : null,
-                named.TryGetValue("max-error-rate", out var errorRate) ? double.Parse(errorRate, CultureInfo.InvariantCulture) : null),
-            Optional("report"),
-            Optional("html"));
     }
 }

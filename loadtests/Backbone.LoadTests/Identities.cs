@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+
+namespace Backbone.LoadTests;
+
+/// <summary>Someone the run acts as: their access token (as call headers) and, for citizens, their id.</summary>
+public sealed record Participant(string Subject, Metadata Headers);
+
+/// <summary>
+/// Test identities made the way real ones are: synthetic citizens sign up on the provider's sign-up page
+/// and sign in through the authorization-code flow with PKCE (a public client, such as the mini-program),
+/// staff sign in the same way, partner apps use client credentials. Nothing here needs a back door.
+/// </summary>
+public sealed partial class Identities(Uri authority)
+{
+    private static readonly string[] SyntheticNames = ["王测试", "李压测", "张模拟", "刘演练", "陈试点", "Test Citizen"];
+
+    /// <summary>A partner app's token (client credentials).</summary>
+    public async Task<Participant> PartnerAsync(string clientId, string secret)
+    {
+        using var http = new HttpClient();
+        var answer = await http.PostAsync(new Uri(authority, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+        }));
+        return new Participant(clientId, Bearer(await TokenFrom(answer)));
+    }
+
+    /// <summary>Signs up <paramref name="count"/> new citizens, <paramref name="parallel"/> at a time, and signs each in.</summary>
+    public async Task<IReadOnlyList<Participant>> NewCitizensAsync(int count, int parallel, string clientId, string redirectUri, string scope)
+    {
+        var made = new Participant[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, _) =>
+        {
+            var (mobile, password) = await SignUpAsync(i);
+            made[i] = await SignInAsync(clientId, redirectUri, scope, mobile, password, signedUp: true);
+        });
+        return made;
+    }
+
+    /// <summary>Signs a person in through the login page (and the consent page, if the client shows one).</summary>
+    public async Task<Participant> SignInAsync(string clientId, string redirectUri, string scope, string mobile, string password, bool signedUp = false)
+    {
+        using var browser = new Browser(authority);
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        var page = await browser.GetAsync(
+            $"connect/authorize?client_id={Uri.EscapeDataString(clientId)}&response_type=code&scope={Uri.EscapeDataString(scope)}" +
+            $"&redirect_uri={Uri.EscapeDataString(redirectUri)}&state=load&code_challenge={challenge}&code_challenge_method=S256");
+        for (var step = 0; step < 4 && page.Redirect is null; step++)
+        {
+            page = page.Html.Contains("name=\"password\"", StringComparison.Ordinal)
+                ? await browser.SubmitAsync(page, new() { ["mobile"] = mobile, ["password"] = password })
+                : page.Html.Contains("name=\"decision\"", StringComparison.Ordinal)
+                    ? await browser.SubmitAsync(page, new() { ["decision"] = "accept" })
+                    : throw new InvalidOperationException($"Signing {mobile} in to {clientId}: unexpected page ({page.Status}).");
+        }
+
+        var code = System.Web.HttpUtility.ParseQueryString(page.Redirect?.Query ?? string.Empty)["code"]
+            ?? throw new InvalidOperationException($"Signing {mobile} in to {clientId}: no code came back ({page.Redirect}).");
+        using var http = new HttpClient();
+        var answer = await http.PostAsync(new Uri(authority, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["client_id"] = clientId,
+            ["redirect_uri"] = redirectUri,
+            ["code"] = code,
+            ["code_verifier"] = verifier,
+        }));
+        var token = await TokenFrom(answer);
+        var subject = JsonDocument.Parse(Base64UrlDecode(token.Split('.')[1])).RootElement.GetProperty("sub").GetString()!;
+        return new Participant(subject, Bearer(token));
+    }
+
+    /// <summary>One synthetic citizen on the real sign-up page: a fresh mobile number and a valid resident ID number.</summary>
+    private async Task<(string Mobile, string Password)> SignUpAsync(int index)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var browser = new Browser(authority);
+            var mobile = "199" + Random.Shared.Next(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
+            var password = "load-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+            var form = await browser.GetAsync("account/signup");
+            var done = await browser.SubmitAsync(form, new()
+            {
+                ["phone"] = mobile,
+                ["password"] = password,
+                ["name"] = SyntheticNames[index % SyntheticNames.Length], // names are letters only: no serial numbers
+                ["id_number"] = SyntheticIdNumber(),
+                ["address"] = "成都市锦江区春熙路1号（压测）",
+            });
+            // Refused sign-ups render the form again with 400 (a field) or 409 (that number is registered).
+            if (done.Status is not (HttpStatusCode.BadRequest or HttpStatusCode.Conflict) && (int)done.Status < 500)
+            {
+                return (mobile, password);
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"Sign-up of a synthetic citizen failed ({done.Status}): {done.Html[..Math.Min(300, done.Html.Length)]}");
+            }
+        }
+    }
+
+    /// <summary>A resident ID number (GB 11643) of 锦江区 with a real birth date and its check character.</summary>
+    public static string SyntheticIdNumber()
+    {
+        var birth = new DateOnly(1960, 1, 1).AddDays(Random.Shared.Next(0, 365 * 45));
+        var first17 = "510104" + birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + Random.Shared.Next(0, 1000).ToString("D3", CultureInfo.InvariantCulture);
+        int[] weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        var sum = first17.Select((c, i) => (c - '0') * weights[i]).Sum();
+        return first17 + "10X98765432"[sum % 11];
+    }
+
+    private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
+
+    private static async Task<string> TokenFrom(HttpResponseMessage answer)
+    {
+        var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        return answer.IsSuccessStatusCode
+            ? body.GetProperty("access_token").GetString()!
+            : throw new InvalidOperationException($"No token: {body}");
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
+    }
+
+    /// <summary>Just enough of a browser for the provider's pages: a cookie jar, forms, redirects followed within the provider.</summary>
+    private sealed partial class Browser(Uri provider) : IDisposable
+    {
+        private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = provider };
+
+        public async Task<Page> GetAsync(string url) => await FollowAsync(await _http.GetAsync(url));
+
+        public async Task<Page> SubmitAsync(Page page, Dictionary<string, string> fields)
+        {
+            var action = WebUtility.HtmlDecode(FormAction().Match(page.Html).Groups[1].Value);
+            var form = HiddenInput().Matches(page.Html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+            foreach (var (name, value) in fields)
+            {
+                form[name] = value;
+            }
+
+            return await FollowAsync(await _http.PostAsync(action, new FormUrlEncodedContent(form)));
+        }
+
+        private async Task<Page> FollowAsync(HttpResponseMessage response)
+        {
+            for (var hops = 0; hops < 10; hops++)
+            {
+                if (response.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther))
+                {
+                    return new Page(response.StatusCode, await response.Content.ReadAsStringAsync(), null);
+                }
+
+                var location = new Uri(provider, response.Headers.Location!);
+                if (location.Authority != provider.Authority)
+                {
+                    return new Page(response.StatusCode, string.Empty, location);
+                }
+
+                response.Dispose();
+                response = await _http.GetAsync(location);
+            }
+
+            throw new InvalidOperationException("Too many redirects.");
+        }
+
+        public void Dispose() => _http.Dispose();
+
+        [GeneratedRegex("<form method=\"post\" action=\"([^\"]*)\"")]
+        private static partial Regex FormAction();
+
+        [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
+        private static partial Regex HiddenInput();
+    }
+
+    private sealed record Page(HttpStatusCode Status, string Html, Uri? Redirect);
+}

@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using Backbone.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Backbone.LoadTests;
+
+/// <summary>A named RPC (or a short sequence, such as staff handling an appeal), drawn with its weight; each call draws its own arguments.</summary>
+public sealed record Step(string Name, double Weight, Func<Task> Call);
+
+/// <summary>Named steps over real RPCs with real tokens; each call picks a step by weight.</summary>
+public sealed class Scenario(string name, IReadOnlyList<Step> steps)
+{
+    private readonly double _total = steps.Sum(s => s.Weight);
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Step> Steps { get; } = steps;
+
+    public Step Pick()
+    {
+        var draw = Random.Shared.NextDouble() * _total;
+        foreach (var step in Steps)
+        {
+            draw -= step.Weight;
+            if (draw < 0)
+            {
+                return step;
+            }
+        }
+
+        return Steps[^1];
+    }
+}
+
+/// <summary>Who the run acts as, and what scenarios prepared before the measured phases (certificates, a backlog of appeals).</summary>
+public sealed class LoadContext(ChannelPool channels, Participant partner, IReadOnlyList<Participant> citizens, Participant? staff)
+{
+    public ChannelPool Channels { get; } = channels;
+
+    public Participant Partner { get; } = partner;
+
+    public IReadOnlyList<Participant> Citizens { get; } = citizens;
+
+    public Participant? Staff { get; } = staff;
+
+    /// <summary>Certificates the citizens hold (number, verification code), issued through real applications.</summary>
+    public List<(string Number, string Code)> Certificates { get; } = [];
+
+    /// <summary>Appeals submitted and not yet handled by the staff step.</summary>
+    public ConcurrentQueue<string> Waiting { get; } = new();
+
+    public Participant AnyCitizen() => Citizens[Random.Shared.Next(Citizens.Count)];
+
+    public Participant RequireStaff(string scenario) =>
+        Staff ?? throw new ArgumentException($"Scenario {scenario} needs a staff member of unit 510104 or above: --staff <mobile>:<password>.");
+}
+
+public static class Scenarios
+{
+    public const string Baseline = "baseline";
+
+    /// <summary>Every scenario, in the order a full run takes them.</summary>
+    public static readonly IReadOnlyList<string> Names =
+        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby"];
+
+    // The sample city's box (seeds/grid-5101.json), and a point in grid 510104001001001 (锦江区 红星社区).
+    private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
+    private static readonly LatLng Jinjiang = new() { Latitude = 30.59, Longitude = 104.063 };
+    private static readonly string[] CatalogQueries = ["餐饮", "居住", "社保", "出生", "licence"];
+
+    /// <summary>The scenario, with what it needs prepared (certificates to read and verify, appeals waiting for staff).</summary>
+    public static async Task<Scenario> CreateAsync(string name, LoadContext context)
+    {
+        var steps = name switch
+        {
+            // The bare gRPC ceiling on this machine: the standard health check, no token, no grain.
+            Baseline => [Health(context)],
+            "citizen-me" => [CitizenMe(context, 1)],
+            "submit-appeal" => [SubmitAppeal(context, 1)],
+            // A health-code morning's read storm: residents open their code and certificates, checkpoints verify them.
+            "health-code-morning" or "spike-10x" => await HealthCodeMorning(context),
+            // The 12345 evening: residents submit appeals, staff sign for and answer them.
+            "appeals-evening" => await AppealsEvening(context),
+            "mixed-day" => [.. await HealthCodeMorning(context), SubmitAppeal(context, 1), Nearby(context, 2), Catalog(context, 1)],
+            "facility" => [new Step("GetFacility", 1, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next())
+                .GetFacilityAsync(new GetFacilityRequest { FacilityId = $"clinic-{Random.Shared.Next(1, 351):D4}" }, context.Partner.Headers))],
+            "nearby" => [Nearby(context, 1)],
+            _ => throw new ArgumentException($"Unknown scenario '{name}' ({string.Join(", ", Names)})."),
+        };
+        return new Scenario(name, steps);
+    }
+
+    private static Step Health(LoadContext context) =>
+        new("Health/Check", 1, async () => await new Health.HealthClient(context.Channels.Next()).CheckAsync(new HealthCheckRequest()));
+
+    private static Step CitizenMe(LoadContext context, double weight) =>
+        new("GetCitizen(me)", weight, async () => await new CitizenService.CitizenServiceClient(context.Channels.Next())
+            .GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" }, context.AnyCitizen().Headers));
+
+    private static Step SubmitAppeal(LoadContext context, double weight) =>
+        new("SubmitAppeal", weight, async () =>
+        {
+            var submitted = await new CaseService.CaseServiceClient(context.Channels.Next()).SubmitAppealAsync(new SubmitAppealRequest
+            {
+                RequestId = Guid.NewGuid().ToString(),
+                Category = "noise",
+                Description = "夜间施工噪音扰民（压测）",
+                Location = Jinjiang,
+            }, context.AnyCitizen().Headers);
+            context.Waiting.Enqueue(submitted.CaseId);
+        });
+
+    private static Step Nearby(LoadContext context, double weight) =>
+        new("FindNearby", weight, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next()).FindNearbyAsync(
+            new FindNearbyRequest
+            {
+                Location = new LatLng
+                {
+                    Latitude = South + (Random.Shared.NextDouble() * (North - South)),
+                    Longitude = West + (Random.Shared.NextDouble() * (East - West)),
+                },
+            }, context.Partner.Headers));
+
+    private static Step Catalog(LoadContext context, double weight) =>
+        new("ListMatters", weight, async () => await new CatalogService.CatalogServiceClient(context.Channels.Next())
+            .ListMattersAsync(new ListMattersRequest { Query = CatalogQueries[Random.Shared.Next(CatalogQueries.Length)] }));
+
+    private static async Task<IReadOnlyList<Step>> HealthCodeMorning(LoadContext context)
+    {
+        await EnsureCertificates(context);
+        return
+        [
+            CitizenMe(context, 6),
+            new Step("ListMyCertificates", 3, async () => await new CertificateService.CertificateServiceClient(context.Channels.Next())
+                .ListMyCertificatesAsync(new ListMyCertificatesRequest(), context.AnyCitizen().Headers)),
+            new Step("VerifyCertificate", 1, async () =>
+            {
+                var (number, code) = context.Certificates[Random.Shared.Next(context.Certificates.Count)];
+                await new CertificateService.CertificateServiceClient(context.Channels.Next()).VerifyCertificateAsync(
+                    new VerifyCertificateRequest { Number = number, VerificationCode = code, Purpose = "卡口核验（压测）" }, context.Partner.Headers);
+            }),
+        ];
+    }
+
+    private static async Task<IReadOnlyList<Step>> AppealsEvening(LoadContext context)
+    {
+        var staff = context.RequireStaff("appeals-evening");
+        // A backlog, so staff have work from the first second.
+        var backlog = SubmitAppeal(context, 1);
+        for (var i = context.Waiting.Count; i < 20; i++)
+        {
+            await backlog.Call();
+        }
+
+        return
+        [
+            SubmitAppeal(context, 3),
+            new Step("AcceptCase+StartCase+ReplyCase", 1, async () =>
+            {
+                if (!context.Waiting.TryDequeue(out var caseId))
+                {
+                    throw new NothingToDoException();
+                }
+
+                var cases = new CaseService.CaseServiceClient(context.Channels.Next());
+                await cases.AcceptCaseAsync(new CaseActionRequest { CaseId = caseId, Note = "已签收" }, staff.Headers);
+                await cases.StartCaseAsync(new CaseActionRequest { CaseId = caseId }, staff.Headers);
+                await cases.ReplyCaseAsync(new CaseActionRequest { CaseId = caseId, Note = "已联系施工方，22点后停工。" }, staff.Headers);
+            }),
+        ];
+    }
+
+    /// <summary>
+    /// Certificates for the read storm, issued the real way: citizens apply for a residence certificate
+    /// (居住证明), staff approve. At most twenty; once per run.
+    /// </summary>
+    private static async Task EnsureCertificates(LoadContext context)
+    {
+        if (context.Certificates.Count > 0)
+        {
+            return;
+        }
+
+        var staff = context.RequireStaff("health-code-morning");
+        var cases = new CaseService.CaseServiceClient(context.Channels.Next());
+        var certificates = new CertificateService.CertificateServiceClient(context.Channels.Next());
+        foreach (var citizen in context.Citizens.Take(20))
+        {
+            var application = await cases.SubmitApplicationAsync(new SubmitApplicationRequest
+            {
+                RequestId = Guid.NewGuid().ToString(),
+                Service = "residence.certificate",
+                Description = "申请居住证明（压测准备）",
+                Location = Jinjiang,
+                Materials = { new ProvidedMaterial { Code = "lease", AttachmentRef = "oss://load/lease.pdf" } },
+            }, citizen.Headers);
+            await cases.AcceptCaseAsync(new CaseActionRequest { CaseId = application.CaseId }, staff.Headers);
+            await cases.StartCaseAsync(new CaseActionRequest { CaseId = application.CaseId }, staff.Headers);
+            await cases.DecideApplicationAsync(new DecideApplicationRequest { CaseId = application.CaseId, Approve = true }, staff.Headers);
+            var held = await certificates.ListMyCertificatesAsync(new ListMyCertificatesRequest(), citizen.Headers);
+            context.Certificates.AddRange(held.Certificates.Select(c => (c.Number, c.VerificationCode)));
+        }
+    }
+}
+
+/// <summary>A few HTTP/2 connections, each carrying many calls; tokens go with each call.</summary>
+public sealed class ChannelPool(Uri target, int connections) : IDisposable
+{
+    private readonly GrpcChannel[] _channels = [.. Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(target, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+    }))];
+
+    private int _next;
+
+    public ChannelBase Next() => _channels[(uint)Interlocked.Increment(ref _next) % _channels.Length];
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Backbone.LoadTests;
+using Backbone.Tests.Support;
+using Grpc.Core;
+
+namespace Backbone.Tests.Load;
+
+/// <summary>
+/// Every scenario of the load runner, briefly and at low rates, against a real host with identities made
+/// through the real sign-up: proves the scenarios work end to end (not the performance; see docs/benchmarks.md).
+/// </summary>
+[Collection(SharedNodeCollection.Name)]
+public sealed class ScenarioRunTests
+{
+    [Fact]
+    public async Task Every_scenario_runs_against_a_real_host_and_writes_its_reports()
+    {
+        // As for any load test: the load generator's own calls must not be rate-limited as one partner.
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Gateway:RateLimits:Default=1000000"] });
+        var directory = Directory.CreateTempSubdirectory("backbone-load-").FullName;
+        var options = new Options
+        {
+            Target = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}"),
+            Authority = node.Identity.Provider,
+            ClientId = TestIdentity.Partner,
+            ClientSecret = TestIdentity.PartnerSecret,
+            Scenarios = [.. Scenarios.Names.Where(n => n != Scenarios.Baseline)],
+            Rate = 20,
+            Duration = TimeSpan.FromSeconds(1),
+            SpikeFactor = 10,
+            SpikeBefore = TimeSpan.FromSeconds(1),
+            SpikeLength = TimeSpan.FromSeconds(1),
+            SpikeAfter = TimeSpan.FromSeconds(3),
+            Citizens = 3,
+            SignUpParallel = 3,
+            CitizenClient = TestIdentity.MiniProgram,
+            CitizenRedirect = TestIdentity.MiniProgramRedirect,
+            Staff = $"{TestIdentity.DistrictHandlerMobile}:{TestIdentity.StaffPassword}",
+            StaffClient = TestIdentity.StaffConsole,
+            StaffRedirect = TestIdentity.StaffConsoleRedirect,
+            InFlight = 4,
+            Connections = 2,
+            Thresholds = new Thresholds(MaxP99Milliseconds: null, MaxErrorRate: 0),
+            ReportFile = Path.Combine(directory, "summary.md"),
+            HtmlFile = Path.Combine(directory, "report.html"),
+        };
+
+        var outcome = await LoadRun.RunAsync(options);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Summary);
+        var measured = outcome.Phases.Where(p => p.Name.EndsWith("(open)", StringComparison.Ordinal)).ToDictionary(p => p.Scenario);
+        Assert.Equal(options.Scenarios.Order(), measured.Keys.Order());
+        Assert.Equal(["GetCitizen(me)", "ListMyCertificates", "VerifyCertificate"], measured["health-code-morning"].Steps.Keys.Order());
+        Assert.Equal(["AcceptCase+StartCase+ReplyCase", "SubmitAppeal"], measured["appeals-evening"].Steps.Keys.Order());
+        Assert.All(measured.Values, p => Assert.All(p.Steps.Values, s => Assert.Equal([StatusCode.OK], s.Statuses.Keys)));
+        Assert.Equal(20 + 200 + 60, measured["spike-10x"].All.Count);
+        Assert.Contains("baseline", outcome.Phases[0].Scenario);
+        Assert.Contains("of the bare gRPC baseline", outcome.Summary);
+        Assert.Contains("3 synthetic citizens signed up", outcome.Summary);
+        Assert.Contains("spike-10x: 0 errors of", outcome.Summary);
+        Assert.Equal(outcome.Summary, await File.ReadAllTextAsync(options.ReportFile));
+        Assert.Contains("<svg", await File.ReadAllTextAsync(options.HtmlFile));
+    }
+}
