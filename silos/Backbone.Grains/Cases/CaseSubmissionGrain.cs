@@ -12,13 +12,12 @@ public sealed class CaseSubmissionState
 
     /// <summary>The id chosen for the case, saved before anything else so a retry reuses it.</summary>
     [Id(1)] public string? CaseId { get; set; }
-
-    [Id(2)] public bool Completed { get; set; }
 }
 
 /// <summary>
 /// One submission, keyed by citizen id and request id. The case id is saved first, then the case is
-/// created, then listed for its citizen, so a retry after a crash at any step finishes the same one.
+/// created, then listed for its citizen, so a retry after a crash at any step finishes the same one
+/// (creating and listing are idempotent, so a retry simply repeats them).
 /// </summary>
 public sealed class CaseSubmissionGrain(
     [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
@@ -40,13 +39,7 @@ public sealed class CaseSubmissionGrain(
         }
 
         var submitted = await grains.GetGrain<ICaseGrain>(state.CaseId).Submit(appeal);
-        if (!state.Completed)
-        {
-            await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(state.CaseId);
-            state.Completed = true;
-            await attempt.WriteOrForgetAsync(this);
-        }
-
+        await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(state.CaseId);
         return submitted;
     }
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Backbone.Silo.Hosting;
 using Microsoft.Data.Sqlite;
 
@@ -5,13 +6,20 @@ namespace Backbone.Silo.Storage;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with full fsync on commit, so an acknowledged write
-/// survives a killed process and a lost machine. Writes go one at a time through a gate (SQLite has a
-/// single writer anyway; queueing here avoids busy-waiting in the driver); reads run in parallel.
+/// survives a killed process and a lost machine. Reads run in parallel. Writes are committed in groups:
+/// one writer takes every write waiting, runs them in one transaction, commits once (one fsync for the
+/// group), and only then answers each of them. Under load many writes share an fsync; alone, a write
+/// waits for no one. Every write is one modifying statement, which SQLite undoes by itself when it
+/// fails, so a failed write leaves the rest of its group intact.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
+    /// <summary>Writes committed together at most (a bound on one transaction's size and latency).</summary>
+    public const int MaxGroup = 256;
+
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
 
     public SqliteDatabase(DataDirectory directory)
     {
@@ -27,6 +35,7 @@ public sealed class SqliteDatabase : IDisposable
         connection.Open();
         Execute(connection, "PRAGMA journal_mode = WAL;");
         Execute(connection, Schema);
+        _writer = Task.Run(WriteGroupsAsync);
     }
 
     private const string Schema = """
@@ -59,18 +68,90 @@ public sealed class SqliteDatabase : IDisposable
         return await work(connection);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> (one modifying statement, and reads) in the writer's transaction;
+    /// returns its result once that transaction is committed.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        var pending = new PendingWrite(async connection => await work(connection), cancellationToken);
+        if (!_writes.Writer.TryWrite(pending))
         {
-            await using var connection = await OpenAsync(cancellationToken);
-            return await work(connection);
+            throw new ObjectDisposedException(nameof(SqliteDatabase), "The embedded store is closed.");
         }
-        finally
+
+        return (T)(await pending.Done.Task)!;
+    }
+
+    /// <summary>The one writer: each group of waiting writes in one transaction, answered after its commit.</summary>
+    private async Task WriteGroupsAsync()
+    {
+        SqliteConnection? connection = null;
+        var group = new List<(PendingWrite Write, object? Result, Exception? Error)>(MaxGroup);
+        while (await _writes.Reader.WaitToReadAsync())
         {
-            _writeGate.Release();
+            group.Clear();
+            while (group.Count < MaxGroup && _writes.Reader.TryRead(out var write))
+            {
+                if (write.CancellationToken.IsCancellationRequested)
+                {
+                    write.Done.TrySetCanceled(write.CancellationToken);
+                    continue;
+                }
+
+                group.Add((write, null, null));
+            }
+
+            if (group.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                connection ??= await OpenAsync(CancellationToken.None);
+                Execute(connection, "BEGIN IMMEDIATE;");
+                for (var i = 0; i < group.Count; i++)
+                {
+                    try
+                    {
+                        group[i] = group[i] with { Result = await group[i].Write.Work(connection) };
+                    }
+                    catch (SqliteException e) when (e.SqliteErrorCode is 19) // SQLITE_CONSTRAINT: that statement alone was undone
+                    {
+                        group[i] = group[i] with { Error = e };
+                    }
+                }
+
+                Execute(connection, "COMMIT;");
+            }
+            catch (Exception e)
+            {
+                // Nothing of the group is known to be stored: every write in it fails, and the next group starts on a fresh connection.
+                foreach (var (write, _, _) in group)
+                {
+                    write.Done.TrySetException(e);
+                }
+
+                connection?.Dispose();
+                connection = null;
+                continue;
+            }
+
+            foreach (var (write, result, error) in group)
+            {
+                if (error is null)
+                {
+                    write.Done.TrySetResult(result);
+                }
+                else
+                {
+                    write.Done.TrySetException(error);
+                }
+            }
         }
+
+        connection?.Dispose();
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -90,9 +171,15 @@ public sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        _writes.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult(); // what was accepted is committed (or failed) before the file closes
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        _writeGate.Dispose();
+    }
+
+    private sealed record PendingWrite(Func<SqliteConnection, Task<object?>> Work, CancellationToken CancellationToken)
+    {
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 
