@@ -51,24 +51,32 @@ public sealed class LocalCluster : IAsyncDisposable
             ],
         }).ToList();
         var nodes = new List<HostProcess>();
+        var identityDirectory = Path.Combine(Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
+        WebApplication? identityHost = null;
         try
         {
             // The first node alone, so it creates the membership table; the others join it together.
             nodes.Add(await HostProcess.StartAsync(settings[0]));
             nodes.AddRange(await Task.WhenAll(settings.Skip(1).Select(HostProcess.StartAsync)));
+
+            // The identity host registers its seeded citizens in the backbone (through the first node) as it starts.
+            identityHost = IdentityHost.Create(TestIdentity.StandAloneHostArgs(identityDirectory, identityPort, settings[0].GrpcPort));
+            await identityHost.StartAsync();
         }
         catch
         {
+            // Nothing of a cluster that failed to start may outlive the test (node processes and Redis included).
             nodes.ForEach(n => n.Dispose());
+            if (identityHost is not null)
+            {
+                await identityHost.DisposeAsync();
+            }
+
             await redis.DisposeAsync();
             throw;
         }
 
-        // The identity host registers its seeded citizens in the backbone (through the first node) as it starts.
-        var identityDirectory = Path.Combine(Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
-        var identityHost = IdentityHost.Create(TestIdentity.StandAloneHostArgs(identityDirectory, identityPort, settings[0].GrpcPort));
-        await identityHost.StartAsync();
-        var cluster = new LocalCluster(redis, nodes, identityHost, identityDirectory, authority);
+        var cluster = new LocalCluster(redis, nodes, identityHost!, identityDirectory, authority);
         await cluster.WaitUntilIdentityReadyAsync();
         return cluster;
     }
