@@ -50,10 +50,26 @@ public interface IDataAccessLogGrain : IGrainWithStringKey
     Task<DataAccessPage> Page(string token, int size);
 }
 
-/// <summary>One month of one holder's access log, keyed <c>{holder key}/{yyyyMM}</c>.</summary>
+/// <summary>
+/// One month of one holder's access log, keyed <c>{holder key}/{yyyyMM}</c>. It keeps the newest
+/// entries itself and seals every <see cref="ChunkSize"/> of them into a chunk grain, so a write
+/// never rewrites more than one chunk however busy the month.
+/// </summary>
 public interface IDataAccessLogMonthGrain : IGrainWithStringKey
 {
+    public const int ChunkSize = 256;
+
     Task Append(DataAccess entry);
+
+    /// <summary>The month's entries newest first, after skipping the <paramref name="skip"/> newest.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<DataAccess>> Newest(int skip, int take);
+}
+
+/// <summary>A sealed chunk of a month of a holder's log, keyed <c>{holder key}/{yyyyMM}/{n}</c>: written once.</summary>
+public interface IDataAccessLogChunkGrain : IGrainWithStringKey
+{
+    Task Seal(IReadOnlyList<DataAccess> entries);
 
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<DataAccess>> Entries();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Backbone.Grains.Abstractions.Access;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Persistence;
+using Orleans.Concurrency;
 
 namespace Backbone.Grains.Access;
 
@@ -13,21 +14,38 @@ public sealed class DataAccessLogRecord
 }
 
 /// <summary>
-/// A holder's access log: the index of its months. Appends go through it, one at a time per holder,
-/// into that month's grain; nothing ever removes or edits an entry.
+/// A holder's access log: the index of its months. Appends pass through it into that month's grain
+/// (reentrant, so concurrent appends reach the month together and are stored in one write); a new
+/// month is indexed before any append to it returns. Nothing ever removes or edits an entry.
 /// </summary>
+[Reentrant]
 public sealed class DataAccessLogGrain(
     [PersistentState("data-access-log")] IPersistentState<DataAccessLogRecord> record,
     IGrainFactory grains) : Grain, IDataAccessLogGrain
 {
+    /// <summary>Index writes of new months, shared by the appends that arrive while one is under way.</summary>
+    private readonly Dictionary<string, Task> _indexing = new(StringComparer.Ordinal);
+
     public async Task Append(DataAccess entry)
     {
         var month = entry.Time.ToOffset(ChinaTime.Offset).ToString("yyyyMM", CultureInfo.InvariantCulture);
-        if (!record.State.Months.Contains(month))
+        if (!record.State.Months.Contains(month) || _indexing.ContainsKey(month))
         {
-            record.State.Months.Add(month);
-            record.State.Months.Sort(StringComparer.Ordinal);
-            await record.WriteOrForgetAsync(this);
+            if (!_indexing.TryGetValue(month, out var indexing))
+            {
+                record.State.Months.Add(month);
+                record.State.Months.Sort(StringComparer.Ordinal);
+                _indexing[month] = indexing = record.WriteOrForgetAsync(this);
+            }
+
+            try
+            {
+                await indexing;
+            }
+            finally
+            {
+                _indexing.Remove(month);
+            }
         }
 
         await MonthGrain(month).Append(entry);
@@ -52,7 +70,7 @@ public sealed class DataAccessLogGrain(
         var page = new List<DataAccess>();
         for (var m = months.IndexOf(month); m >= 0 && page.Count < size; m--, skip = 0)
         {
-            var newestFirst = (await MonthGrain(months[m]).Entries()).Reverse().Skip(skip).Take(size - page.Count + 1).ToList();
+            var newestFirst = await MonthGrain(months[m]).Newest(skip, size - page.Count + 1);
             var taken = newestFirst.Take(size - page.Count).ToList();
             page.AddRange(taken);
             if (page.Count == size)
@@ -74,15 +92,121 @@ public sealed class DataAccessLogGrain(
 [GenerateSerializer]
 public sealed class DataAccessLogMonthRecord
 {
+    /// <summary>The entries not yet sealed into a chunk, oldest first.</summary>
+    [Id(0)] public List<DataAccess> Entries { get; set; } = [];
+
+    /// <summary>Chunks 0 … n−1 are sealed.</summary>
+    [Id(1)] public int SealedChunks { get; set; }
+}
+
+/// <summary>
+/// One month of a holder's log. Reentrant: appends that arrive while a write is under way wait for the
+/// next write, which stores them all at once (a checkpoint verifying one licence a hundred times a
+/// second costs a write per round, not per verification). Each append returns once it is stored.
+/// Every <see cref="IDataAccessLogMonthGrain.ChunkSize"/> entries are sealed into a chunk grain first
+/// and only then dropped from the month's own record, so a crash between the two loses nothing.
+/// </summary>
+[Reentrant]
+public sealed class DataAccessLogMonthGrain(
+    [PersistentState("data-access-month")] IPersistentState<DataAccessLogMonthRecord> record,
+    IGrainFactory grains) : Grain, IDataAccessLogMonthGrain
+{
+    private List<(DataAccess Entry, TaskCompletionSource Stored)> _waiting = [];
+    private bool _writing;
+
+    public Task Append(DataAccess entry)
+    {
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting.Add((entry, stored));
+        if (!_writing)
+        {
+            _writing = true;
+            _ = WriteWaiting();
+        }
+
+        return stored.Task;
+    }
+
+    public async Task<IReadOnlyList<DataAccess>> Newest(int skip, int take)
+    {
+        var month = record.State;
+        var found = new List<DataAccess>(take);
+        IEnumerable<DataAccess> newestFirst = Enumerable.Reverse(month.Entries);
+        for (var chunk = month.SealedChunks; found.Count < take; chunk--)
+        {
+            foreach (var entry in newestFirst)
+            {
+                if (skip > 0)
+                {
+                    skip--;
+                }
+                else if (found.Count < take)
+                {
+                    found.Add(entry);
+                }
+            }
+
+            if (chunk == 0)
+            {
+                break;
+            }
+
+            newestFirst = Enumerable.Reverse(await Chunk(chunk - 1).Entries());
+        }
+
+        return found;
+    }
+
+    private async Task WriteWaiting()
+    {
+        while (_waiting.Count > 0)
+        {
+            var batch = _waiting;
+            _waiting = [];
+            var month = record.State;
+            month.Entries.AddRange(batch.Select(b => b.Entry));
+            try
+            {
+                if (month.Entries.Count >= IDataAccessLogMonthGrain.ChunkSize)
+                {
+                    await Chunk(month.SealedChunks).Seal([.. month.Entries]);
+                    month.SealedChunks++;
+                    month.Entries = [];
+                }
+
+                await record.WriteOrForgetAsync(this);
+                batch.ForEach(b => b.Stored.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                // The activation is dropped (WriteOrForget): none of these entries is acknowledged; later ones start afresh.
+                batch.ForEach(b => b.Stored.TrySetException(e));
+                _waiting.ForEach(w => w.Stored.TrySetException(e));
+                _waiting = [];
+                this.DeactivateOnIdle(); // whatever failed, the next call reloads what is stored
+                break;
+            }
+        }
+
+        _writing = false;
+    }
+
+    private IDataAccessLogChunkGrain Chunk(int n) => grains.GetGrain<IDataAccessLogChunkGrain>($"{this.GetPrimaryKeyString()}/{n}");
+}
+
+[GenerateSerializer]
+public sealed class DataAccessLogChunkRecord
+{
     [Id(0)] public List<DataAccess> Entries { get; set; } = [];
 }
 
-public sealed class DataAccessLogMonthGrain(
-    [PersistentState("data-access-month")] IPersistentState<DataAccessLogMonthRecord> record) : Grain, IDataAccessLogMonthGrain
+public sealed class DataAccessLogChunkGrain(
+    [PersistentState("data-access-chunk")] IPersistentState<DataAccessLogChunkRecord> record) : Grain, IDataAccessLogChunkGrain
 {
-    public async Task Append(DataAccess entry)
+    /// <summary>A retry after a crash between sealing and the month's write seals the same entries and perhaps later ones: it replaces them.</summary>
+    public async Task Seal(IReadOnlyList<DataAccess> entries)
     {
-        record.State.Entries.Add(entry);
+        record.State.Entries = [.. entries];
         await record.WriteOrForgetAsync(this);
     }
 

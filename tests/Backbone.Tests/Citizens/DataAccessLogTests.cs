@@ -81,4 +81,27 @@ public sealed class DataAccessLogTests(BackboneFixture fixture)
         Assert.Equal(["核验 4", "核验 3", "核验 2", "核验 1", "核验 0"], purposes);
         Assert.Equal(3, pages);
     }
+
+    [Fact]
+    public async Task A_busy_month_is_sealed_in_chunks_and_still_lists_every_entry_once()
+    {
+        var citizen = await Services.NewCitizenAsync(Node);
+        var partner = await Services.PartnerAsync(Node);
+        const int Reads = 300; // more than a chunk (256)
+        await Task.WhenAll(Enumerable.Range(0, Reads).Select(i =>
+            partner.Citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = citizen.CitizenId, Purpose = $"批量核验 {i:D3}" }).ResponseAsync));
+
+        var entries = new List<DataAccessEntry>();
+        var pageToken = string.Empty;
+        do
+        {
+            var page = await citizen.Citizens.ListMyDataAccessAsync(new ListMyDataAccessRequest { PageSize = 100, PageToken = pageToken });
+            entries.AddRange(page.Entries);
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken.Length > 0);
+
+        Assert.Equal(Reads, entries.Select(e => e.Purpose).Distinct().Count());
+        Assert.Equal(Reads, entries.Count);
+    }
 }
