@@ -20,7 +20,7 @@ public sealed record Options
           --spike-factor 10 --spike-seconds 60 --spike-before 20 --spike-after 30
           --citizens 100 --sign-up-parallel 8 synthetic citizens made through the real sign-up page and sign-in
           --citizen-client demo-miniprogram --citizen-redirect http://127.0.0.1:8080/callback
-          --staff 13900000003:demo-staff-3    a staff member of 510104 or above (handles appeals, approves certificates)
+          --staff 13900000005:demo-staff-5    a city-level staff member (handles appeals from anywhere, approves certificates)
           --staff-client demo-staff-console --staff-redirect http://127.0.0.1:8081/callback
           --connections 4 --in-flight 64      HTTP/2 connections; calls in flight when finding a peak
           --max-p99-ms 20 --max-error-rate 0.01 --max-recovery-s 10   thresholds: exit code 1 when one is broken
@@ -63,7 +63,7 @@ public sealed record Options
     public string CitizenRedirect { get; init; } = "http://127.0.0.1:8080/callback";
 
     /// <summary>mobile:password; empty: no staff (scenarios that need staff refuse to start).</summary>
-    public string Staff { get; init; } = "13900000003:demo-staff-3";
+    public string Staff { get; init; } = "13900000005:demo-staff-5";
 
     public string StaffClient { get; init; } = "demo-staff-console";
 

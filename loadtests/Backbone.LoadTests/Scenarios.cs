@@ -54,7 +54,7 @@ public sealed class LoadContext(ChannelPool channels, Participant partner, IRead
     public Participant AnyCitizen() => Citizens[Random.Shared.Next(Citizens.Count)];
 
     public Participant RequireStaff(string scenario) =>
-        Staff ?? throw new ArgumentException($"Scenario {scenario} needs a staff member of unit 510104 or above: --staff <mobile>:<password>.");
+        Staff ?? throw new ArgumentException($"Scenario {scenario} needs a city-level staff member (appeals come from every district): --staff <mobile>:<password>.");
 }
 
 public static class Scenarios
@@ -63,7 +63,7 @@ public static class Scenarios
 
     /// <summary>Every scenario, in the order a full run takes them.</summary>
     public static readonly IReadOnlyList<string> Names =
-        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby"];
+        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen"];
 
     // The sample city's box (seeds/grid-5101.json), and a point in grid 510104001001001 (锦江区 红星社区).
     private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
@@ -87,6 +87,16 @@ public static class Scenarios
             "facility" => [new Step("GetFacility", 1, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next())
                 .GetFacilityAsync(new GetFacilityRequest { FacilityId = $"clinic-{Random.Shared.Next(1, 351):D4}" }, context.Partner.Headers))],
             "nearby" => [Nearby(context, 1)],
+            // A department registering residents (each call a new person): fills a node with citizen grains to measure its memory.
+            "register-citizen" => [new Step("RegisterCitizen", 1, async () => await new CitizenService.CitizenServiceClient(context.Channels.Next())
+                .RegisterCitizenAsync(new RegisterCitizenRequest
+                {
+                    RequestId = Guid.NewGuid().ToString(),
+                    Name = "压测市民",
+                    IdNumber = Identities.SyntheticIdNumber(),
+                    Phone = "198" + Random.Shared.Next(0, 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture),
+                    Address = "成都市锦江区春熙路1号（压测）",
+                }, context.Partner.Headers))],
             _ => throw new ArgumentException($"Unknown scenario '{name}' ({string.Join(", ", Names)})."),
         };
         return new Scenario(name, steps);
@@ -107,21 +117,21 @@ public static class Scenarios
                 RequestId = Guid.NewGuid().ToString(),
                 Category = "noise",
                 Description = "夜间施工噪音扰民（压测）",
-                Location = Jinjiang,
+                Location = AnyPoint(), // spread over the city's 180 grids, as real appeals are
             }, context.AnyCitizen().Headers);
             context.Waiting.Enqueue(submitted.CaseId);
         });
 
     private static Step Nearby(LoadContext context, double weight) =>
         new("FindNearby", weight, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next()).FindNearbyAsync(
-            new FindNearbyRequest
-            {
-                Location = new LatLng
-                {
-                    Latitude = South + (Random.Shared.NextDouble() * (North - South)),
-                    Longitude = West + (Random.Shared.NextDouble() * (East - West)),
-                },
-            }, context.Partner.Headers));
+            new FindNearbyRequest { Location = AnyPoint() }, context.Partner.Headers));
+
+    /// <summary>A random point of the sample city (its grids tile this box).</summary>
+    private static LatLng AnyPoint() => new()
+    {
+        Latitude = South + (Random.Shared.NextDouble() * (North - South)),
+        Longitude = West + (Random.Shared.NextDouble() * (East - West)),
+    };
 
     private static Step Catalog(LoadContext context, double weight) =>
         new("ListMatters", weight, async () => await new CatalogService.CatalogServiceClient(context.Channels.Next())
@@ -174,7 +184,8 @@ public static class Scenarios
 
     /// <summary>
     /// Certificates for the read storm, issued the real way: citizens apply for a residence certificate
-    /// (居住证明), staff approve. At most twenty; once per run.
+    /// (居住证明), staff approve. One per citizen (at most a hundred), so verifications spread over holders
+    /// as they do in a city; once per run.
     /// </summary>
     private static async Task EnsureCertificates(LoadContext context)
     {
@@ -186,7 +197,7 @@ public static class Scenarios
         var staff = context.RequireStaff("health-code-morning");
         var cases = new CaseService.CaseServiceClient(context.Channels.Next());
         var certificates = new CertificateService.CertificateServiceClient(context.Channels.Next());
-        foreach (var citizen in context.Citizens.Take(20))
+        foreach (var citizen in context.Citizens.Take(100))
         {
             var application = await cases.SubmitApplicationAsync(new SubmitApplicationRequest
             {

@@ -34,7 +34,7 @@ public sealed class ScenarioRunTests
             SignUpParallel = 3,
             CitizenClient = TestIdentity.MiniProgram,
             CitizenRedirect = TestIdentity.MiniProgramRedirect,
-            Staff = $"{TestIdentity.DistrictHandlerMobile}:{TestIdentity.StaffPassword}",
+            Staff = $"{TestIdentity.CityAdminMobile}:{TestIdentity.StaffPassword}",
             StaffClient = TestIdentity.StaffConsole,
             StaffRedirect = TestIdentity.StaffConsoleRedirect,
             InFlight = 4,
