@@ -10,7 +10,7 @@ using Grpc.Core;
 namespace Backbone.Silo.Grid;
 
 /// <summary>The grid tree over gRPC: reads for every caller with grid.read, edits for city administrators.</summary>
-public sealed class GridService(IGrainFactory grains, GridSeed seed) : V1.GridService.GridServiceBase
+public sealed partial class GridService(IGrainFactory grains, GridSeed seed, TimeProvider clock, IHostApplicationLifetime lifetime) : V1.GridService.GridServiceBase
 {
     public override async Task<GridUnit> GetUnit(GetUnitRequest request, ServerCallContext context)
     {

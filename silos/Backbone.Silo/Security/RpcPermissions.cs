@@ -56,6 +56,12 @@ public static class RpcPermissions
         [Grid("LocateUnit")] = RpcPermission.Needs(BackboneScopes.GridRead, Citizen, App, Staff),
         // City administrators only: the service checks the role.
         [Grid("UpdateUnit")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
+        // Directives: district and city staff issue (the service checks the unit); every unit's staff acknowledge for their unit.
+        [Grid("IssueDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Grid("GetDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Grid("WatchDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
+        [Grid("ListDirectives")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
+        [Grid("AcknowledgeDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
 
         [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),
         [Cases("SubmitApplication")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen).GatedBy(Features.Applications),

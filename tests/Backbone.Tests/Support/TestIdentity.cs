@@ -24,6 +24,10 @@ public static class TestIdentity
     public const string DistrictHandlerMobile = "13700000002";
     public const string DistrictHandlerUnit = "510104";
     public const string CityAdminMobile = "13700000003";
+    public const string StreetHandlerMobile = "13700000004";
+    public const string StreetUnit = "510104001";
+    public const string CommunityWorkerMobile = "13700000005";
+    public const string CommunityUnit = "510104001001";
     public const string StaffPassword = "staff-password-1";
 
     /// <summary>A stand-alone identity host that registers signed-up and seeded citizens in the backbone at <paramref name="backboneGrpcPort"/>.</summary>
@@ -78,6 +82,16 @@ public static class TestIdentity
             $"{Identity}:Staff:2:Name=市管理员",
             $"{Identity}:Staff:2:Role=city_admin",
             $"{Identity}:Staff:2:Unit=5101",
+            $"{Identity}:Staff:3:Mobile={StreetHandlerMobile}",
+            $"{Identity}:Staff:3:Password={StaffPassword}",
+            $"{Identity}:Staff:3:Name=街道干部",
+            $"{Identity}:Staff:3:Role=street_handler",
+            $"{Identity}:Staff:3:Unit={StreetUnit}",
+            $"{Identity}:Staff:4:Mobile={CommunityWorkerMobile}",
+            $"{Identity}:Staff:4:Password={StaffPassword}",
+            $"{Identity}:Staff:4:Name=社区工作者",
+            $"{Identity}:Staff:4:Role=grid_worker",
+            $"{Identity}:Staff:4:Unit={CommunityUnit}",
         ]);
     }
 

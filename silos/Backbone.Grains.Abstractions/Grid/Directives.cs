@@ -1,0 +1,89 @@
+namespace Backbone.Grains.Abstractions.Grid;
+
+/// <summary>A directive as issued: from which unit, what, by when units must acknowledge it, by whom, and whether it reaches down to grids.</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewDirective(
+    [property: Id(0)] string FromUnit,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Body,
+    [property: Id(3)] DateTimeOffset AckDeadline,
+    [property: Id(4)] string Issuer,
+    [property: Id(5)] bool IncludeGrids);
+
+/// <summary>A unit's acknowledgement: when and by whom.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UnitAck([property: Id(0)] DateTimeOffset Time, [property: Id(1)] string By);
+
+[GenerateSerializer, Immutable]
+public sealed record LevelCoverage([property: Id(0)] UnitLevel Level, [property: Id(1)] int Acknowledged, [property: Id(2)] int Total);
+
+/// <summary>A directive and how far it has been acknowledged: per level, the units still silent, those escalated at the deadline.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DirectiveSnapshot(
+    [property: Id(0)] string DirectiveId,
+    [property: Id(1)] NewDirective Directive,
+    [property: Id(2)] DateTimeOffset IssueTime,
+    [property: Id(3)] IReadOnlyList<LevelCoverage> Levels,
+    [property: Id(4)] IReadOnlyList<string> Silent,
+    [property: Id(5)] IReadOnlyList<string> Escalated,
+    [property: Id(6)] DateTimeOffset? FullCoverageTime,
+    [property: Id(7)] long Version);
+
+/// <summary>A directive as a receiving unit sees it: when it arrived, its acknowledgement, and its child units escalated to it as silent.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DirectiveReceipt(
+    [property: Id(0)] string DirectiveId,
+    [property: Id(1)] NewDirective Directive,
+    [property: Id(2)] DateTimeOffset ReceiveTime,
+    [property: Id(3)] UnitAck? Ack,
+    [property: Id(4)] IReadOnlyList<string> SilentChildren);
+
+/// <summary>
+/// One directive, keyed by its id: the units it must reach (every descendant of the issuing unit down
+/// to communities, or grids), the fan-out, coverage, and escalation of silent units at the deadline.
+/// Acknowledgements are stored by the receiving units; this grain counts them (and recounts them from
+/// the units when it wakes).
+/// </summary>
+public interface IDirectiveGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the directive and fans it out; issuing the same one again returns it.</summary>
+    Task<DirectiveSnapshot> Issue(NewDirective directive);
+
+    /// <exception cref="Errors.DomainException">NotFound when no directive has this id.</exception>
+    [Orleans.Concurrency.ReadOnly]
+    Task<DirectiveSnapshot> Get();
+
+    /// <summary>A receiving unit acknowledged (idempotent). Interleaves: it only counts, in memory.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task Acknowledged(string unitCode, UnitAck ack);
+
+    /// <summary>Sends every coverage change to <paramref name="watcher"/> and returns the coverage now; renew within three minutes.</summary>
+    Task<DirectiveSnapshot> Watch(IDirectiveWatcher watcher);
+
+    Task Unwatch(IDirectiveWatcher watcher);
+}
+
+public interface IDirectiveWatcher : IGrainObserver
+{
+    void CoverageChanged(DirectiveSnapshot snapshot);
+}
+
+/// <summary>One unit's directives (its inbox), keyed by unit code. Receiving passes the directive on to its child units in parallel.</summary>
+public interface IUnitDirectivesGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the directive (again: nothing changes), then hands it to the child units it must reach.</summary>
+    Task Receive(string directiveId, NewDirective directive, DateTimeOffset issueTime);
+
+    /// <summary>The unit acknowledges; FailedPrecondition when it already did (counted once), NotFound when it never received it.</summary>
+    Task<DirectiveReceipt> Acknowledge(string directiveId, string by);
+
+    /// <summary>A child unit stayed silent past the deadline: it is escalated here.</summary>
+    Task ChildSilent(string directiveId, string childUnit);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<UnitAck?> AckOf(string directiveId);
+
+    /// <summary>Newest first.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<DirectiveReceipt>> List();
+}

@@ -1,0 +1,230 @@
+using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
+using Backbone.Grains.Persistence;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
+namespace Backbone.Grains.Grid;
+
+[GenerateSerializer]
+public sealed class DirectiveRecord
+{
+    [Id(0)] public NewDirective? Directive { get; set; }
+    [Id(1)] public DateTimeOffset IssueTime { get; set; }
+    /// <summary>Every unit the directive must reach.</summary>
+    [Id(2)] public List<string> Receivers { get; set; } = [];
+    /// <summary>Every receiving unit holds it (a crash before that is finished when the grain wakes).</summary>
+    [Id(3)] public bool FannedOut { get; set; }
+    /// <summary>Units silent at the deadline, escalated to their parents.</summary>
+    [Id(4)] public List<string> Escalated { get; set; } = [];
+}
+
+/// <summary>
+/// One directive. The fan-out is the tree's: this grain hands the directive to the issuing unit's
+/// children, each of them to theirs, in parallel, so no grain loops over the city. Acknowledgements are
+/// stored by the units; this grain counts them in memory (recounted from the units when it wakes) and
+/// streams the coverage to watchers. A durable reminder escalates the units still silent at the deadline.
+/// </summary>
+public sealed class DirectiveGrain(
+    [PersistentState("directive")] IPersistentState<DirectiveRecord> record,
+    GridSeed grid,
+    IGrainFactory grains,
+    ILogger<DirectiveGrain> logger,
+    TimeProvider clock) : Grain, IDirectiveGrain, IRemindable
+{
+    private const string DeadlineReminder = "ack-deadline";
+
+    public static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(3);
+
+    private readonly ObserverManager<IDirectiveWatcher> _watchers = new(WatchLifetime, logger);
+    private readonly Dictionary<string, UnitAck> _acks = new(StringComparer.Ordinal);
+    private long _version;
+
+    private DirectiveRecord State => record.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Directive is null)
+        {
+            return;
+        }
+
+        if (!State.FannedOut)
+        {
+            await FanOut();
+        }
+
+        var acks = await Task.WhenAll(State.Receivers.Select(async unit => (unit, ack: await Inbox(unit).AckOf(this.GetPrimaryKeyString()))));
+        foreach (var (unit, ack) in acks.Where(a => a.ack is not null))
+        {
+            _acks[unit] = ack!;
+        }
+    }
+
+    public async Task<DirectiveSnapshot> Issue(NewDirective directive)
+    {
+        if (State.Directive is not null)
+        {
+            return State.Directive == directive ? Snapshot() : throw DomainException.AlreadyExists($"Directive {this.GetPrimaryKeyString()} is already issued.");
+        }
+
+        State.Directive = directive;
+        State.IssueTime = clock.GetUtcNow();
+        State.Receivers = [.. ReceiversUnder(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
+        await record.WriteOrForgetAsync(this);
+        var wait = directive.AckDeadline - clock.GetUtcNow();
+        await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        await FanOut();
+        return Snapshot();
+    }
+
+    public Task<DirectiveSnapshot> Get() => Task.FromResult(State.Directive is null ? throw NotFound() : Snapshot());
+
+    public Task Acknowledged(string unitCode, UnitAck ack)
+    {
+        if (State.Receivers.Contains(unitCode) && _acks.TryAdd(unitCode, ack))
+        {
+            Changed();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<DirectiveSnapshot> Watch(IDirectiveWatcher watcher)
+    {
+        var snapshot = State.Directive is null ? throw NotFound() : Snapshot();
+        _watchers.Subscribe(watcher, watcher);
+        return Task.FromResult(snapshot);
+    }
+
+    public Task Unwatch(IDirectiveWatcher watcher)
+    {
+        _watchers.Unsubscribe(watcher);
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DeadlineReminder || State.Directive is null)
+        {
+            return;
+        }
+
+        if (clock.GetUtcNow() >= State.Directive.AckDeadline)
+        {
+            var silent = State.Receivers.Where(u => !_acks.ContainsKey(u) && !State.Escalated.Contains(u)).ToList();
+            State.Escalated.AddRange(silent);
+            await record.WriteOrForgetAsync(this);
+            // Each silent unit is reported to its parent (when the parent received the directive; the issuing unit sees the coverage).
+            await Task.WhenAll(silent.Where(u => State.Receivers.Contains(GridUnitCode.ParentOf(u)))
+                .Select(u => Inbox(GridUnitCode.ParentOf(u)).ChildSilent(this.GetPrimaryKeyString(), u)));
+            if (await this.GetReminder(DeadlineReminder) is { } pending)
+            {
+                await this.UnregisterReminder(pending);
+            }
+
+            Changed();
+        }
+    }
+
+    private async Task FanOut()
+    {
+        var directive = State.Directive!;
+        await Task.WhenAll(grid.ChildrenOf(directive.FromUnit).Where(State.Receivers.Contains)
+            .Select(child => Inbox(child).Receive(this.GetPrimaryKeyString(), directive, State.IssueTime)));
+        State.FannedOut = true;
+        await record.WriteOrForgetAsync(this);
+    }
+
+    private IEnumerable<string> ReceiversUnder(string unit, UnitLevel deepest)
+    {
+        foreach (var child in grid.ChildrenOf(unit).Where(c => GridUnitCode.LevelOf(c) <= deepest))
+        {
+            yield return child;
+            foreach (var below in ReceiversUnder(child, deepest))
+            {
+                yield return below;
+            }
+        }
+    }
+
+    private void Changed()
+    {
+        _version++;
+        var snapshot = Snapshot();
+        _watchers.Notify(w => w.CoverageChanged(snapshot));
+    }
+
+    private IUnitDirectivesGrain Inbox(string unit) => grains.GetGrain<IUnitDirectivesGrain>(unit);
+
+    private DomainException NotFound() => DomainException.NotFound($"No directive with id {this.GetPrimaryKeyString()} exists.");
+
+    private DirectiveSnapshot Snapshot()
+    {
+        var levels = State.Receivers.GroupBy(GridUnitCode.LevelOf).OrderBy(g => g.Key)
+            .Select(g => new LevelCoverage(g.Key, g.Count(_acks.ContainsKey), g.Count())).ToList();
+        var silent = State.Receivers.Where(u => !_acks.ContainsKey(u)).ToList();
+        DateTimeOffset? full = silent.Count == 0 && _acks.Count > 0 ? _acks.Values.Max(a => a.Time) : null;
+        return new DirectiveSnapshot(this.GetPrimaryKeyString(), State.Directive!, State.IssueTime, levels, silent, [.. State.Escalated], full, _version);
+    }
+}
+
+[GenerateSerializer]
+public sealed class UnitDirectivesRecord
+{
+    [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One unit's directives: received, acknowledged, and which of its children stayed silent.</summary>
+public sealed class UnitDirectivesGrain(
+    [PersistentState("unit-directives")] IPersistentState<UnitDirectivesRecord> record,
+    GridSeed grid,
+    IGrainFactory grains,
+    TimeProvider clock) : Grain, IUnitDirectivesGrain
+{
+    private Dictionary<string, DirectiveReceipt> Received => record.State.Received;
+
+    public async Task Receive(string directiveId, NewDirective directive, DateTimeOffset issueTime)
+    {
+        if (!Received.ContainsKey(directiveId))
+        {
+            Received[directiveId] = new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, []);
+            await record.WriteOrForgetAsync(this);
+        }
+
+        var deepest = directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community;
+        await Task.WhenAll(grid.ChildrenOf(this.GetPrimaryKeyString()).Where(c => GridUnitCode.LevelOf(c) <= deepest)
+            .Select(child => grains.GetGrain<IUnitDirectivesGrain>(child).Receive(directiveId, directive, issueTime)));
+    }
+
+    public async Task<DirectiveReceipt> Acknowledge(string directiveId, string by)
+    {
+        var receipt = Received.GetValueOrDefault(directiveId)
+            ?? throw DomainException.NotFound($"Unit {this.GetPrimaryKeyString()} did not receive directive {directiveId}.");
+        if (receipt.Ack is { } earlier)
+        {
+            // Counted once: the directive hears of it again (in case it missed it), the caller learns it was done already.
+            await grains.GetGrain<IDirectiveGrain>(directiveId).Acknowledged(this.GetPrimaryKeyString(), earlier);
+            throw DomainException.FailedPrecondition($"Unit {this.GetPrimaryKeyString()} already acknowledged directive {directiveId} at {earlier.Time:u} ({earlier.By}).");
+        }
+
+        receipt = Received[directiveId] = receipt with { Ack = new UnitAck(clock.GetUtcNow(), by) };
+        await record.WriteOrForgetAsync(this);
+        await grains.GetGrain<IDirectiveGrain>(directiveId).Acknowledged(this.GetPrimaryKeyString(), receipt.Ack!);
+        return receipt;
+    }
+
+    public async Task ChildSilent(string directiveId, string childUnit)
+    {
+        if (Received.GetValueOrDefault(directiveId) is { } receipt && !receipt.SilentChildren.Contains(childUnit))
+        {
+            Received[directiveId] = receipt with { SilentChildren = [.. receipt.SilentChildren, childUnit] };
+            await record.WriteOrForgetAsync(this);
+        }
+    }
+
+    public Task<UnitAck?> AckOf(string directiveId) => Task.FromResult(Received.GetValueOrDefault(directiveId)?.Ack);
+
+    public Task<IReadOnlyList<DirectiveReceipt>> List() =>
+        Task.FromResult<IReadOnlyList<DirectiveReceipt>>([.. Received.Values.OrderByDescending(r => r.ReceiveTime)]);
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Backbone.Grains;
+using Backbone.Grains.Abstractions.Errors;
+using Backbone.Grains.Abstractions.Grid;
+using Backbone.Grains.Cases;
+using Backbone.Grains.Grid;
+using Backbone.Silo.Errors;
+using Backbone.Silo.Security;
+using Backbone.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using DirectiveReceipt = Backbone.V1.DirectiveReceipt;
+using LevelCoverage = Backbone.V1.LevelCoverage;
+using UnitLevel = Backbone.Grains.Abstractions.Grid.UnitLevel;
+
+namespace Backbone.Silo.Grid;
+
+/// <summary>Four-level directives (上下贯通): issued by a district or the city, handed down the tree, acknowledged unit by unit.</summary>
+public sealed partial class GridService
+{
+    public const int MaxTitleLength = 100;
+    public const int MaxBodyLength = 5000;
+    public static readonly TimeSpan MaxAckWindow = TimeSpan.FromDays(30);
+
+    /// <summary>How often a WatchDirective renews its subscription (well within <see cref="DirectiveGrain.WatchLifetime"/>).</summary>
+    private static readonly TimeSpan WatchRenewal = TimeSpan.FromMinutes(1);
+
+    public override async Task<Directive> IssueDirective(IssueDirectiveRequest request, ServerCallContext context)
+    {
+        var violations = new List<FieldViolation>(GridRules.ValidateCode(request.FromUnitCode, "from_unit_code"));
+        if (violations.Count == 0 && (seed.Find(request.FromUnitCode) is null || GridUnitCode.LevelOf(request.FromUnitCode) > UnitLevel.District))
+        {
+            violations.Add(new FieldViolation("from_unit_code", "must be the city or a district of the city"));
+        }
+
+        violations.AddRange(CaseRules.ValidateNote(request.Title, required: true, "title", MaxTitleLength));
+        violations.AddRange(CaseRules.ValidateNote(request.Body, required: true, "body", MaxBodyLength));
+        var now = clock.GetUtcNow();
+        var deadline = request.AckDeadline?.ToDateTimeOffset();
+        if (deadline is null || deadline <= now || deadline > now + MaxAckWindow)
+        {
+            violations.Add(new FieldViolation("ack_deadline", $"is required: a time in the future, at most {MaxAckWindow.TotalDays:0} days ahead"));
+        }
+
+        DomainException.ThrowIfAny(violations);
+        var caller = context.Caller();
+        if (!GridUnitCode.IsWithin(request.FromUnitCode, caller.Unit ?? string.Empty) || GridUnitCode.LevelOf(caller.Unit!) > UnitLevel.District)
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} cannot issue directives from {request.FromUnitCode}: district or city staff issue them, from their own unit or below it.");
+        }
+
+        var directive = new NewDirective(
+            request.FromUnitCode, CaseRules.Text(request.Title), CaseRules.Text(request.Body), deadline!.Value, caller.Subject, request.IncludeGrids);
+        return ToProto(await grains.GetGrain<IDirectiveGrain>(OpaqueIds.New()).Issue(directive));
+    }
+
+    public override async Task<Directive> GetDirective(GetDirectiveRequest request, ServerCallContext context) =>
+        ToProto(await VisibleDirective(request.DirectiveId, context));
+
+    public override async Task WatchDirective(GetDirectiveRequest request, IServerStreamWriter<Directive> responseStream, ServerCallContext context)
+    {
+        await VisibleDirective(request.DirectiveId, context);
+        var grain = grains.GetGrain<IDirectiveGrain>(request.DirectiveId);
+        var changes = Channel.CreateUnbounded<DirectiveSnapshot>();
+        var watcher = grains.CreateObjectReference<IDirectiveWatcher>(new DirectiveWatcher(changes.Writer));
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var stopping = watching.Token;
+        long seen = -1;
+        try
+        {
+            changes.Writer.TryWrite(await grain.Watch(watcher));
+            using var renew = new PeriodicTimer(WatchRenewal);
+            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+            Task<DirectiveSnapshot>? next = null;
+            while (!stopping.IsCancellationRequested)
+            {
+                next ??= changes.Reader.ReadAsync(stopping).AsTask();
+                if (await Task.WhenAny(next, renewal) == renewal)
+                {
+                    await renewal;
+                    changes.Writer.TryWrite(await grain.Watch(watcher));
+                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+                    continue;
+                }
+
+                var snapshot = await next;
+                next = null;
+                if (snapshot.Version > seen || snapshot.Version == 0 && seen < 0)
+                {
+                    seen = snapshot.Version;
+                    await responseStream.WriteAsync(ToProto(snapshot), stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await grain.Unwatch(watcher);
+        }
+
+        if (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable, "This node is shutting down; watch again through another node.", TimeSpan.Zero);
+        }
+    }
+
+    public override async Task<ListDirectivesResponse> ListDirectives(ListDirectivesRequest request, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        var caller = context.Caller();
+        if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} list the directives of that unit's subtree only.");
+        }
+
+        var received = await grains.GetGrain<IUnitDirectivesGrain>(request.UnitCode).List();
+        return new ListDirectivesResponse { Directives = { received.Select(r => ToProto(r, request.UnitCode)) } };
+    }
+
+    public override async Task<DirectiveReceipt> AcknowledgeDirective(AcknowledgeDirectiveRequest request, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny(ValidateDirectiveId(request.DirectiveId));
+        var caller = context.Caller();
+        var unit = caller.Unit ?? throw DomainException.PermissionDenied("Only staff acknowledge directives, for their own unit.");
+        return ToProto(await grains.GetGrain<IUnitDirectivesGrain>(unit).Acknowledge(request.DirectiveId, caller.Subject), unit);
+    }
+
+    /// <summary>The directive, for staff of its issuing unit or above; NotFound for anyone else, as for a directive that does not exist.</summary>
+    private async Task<DirectiveSnapshot> VisibleDirective(string directiveId, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny(ValidateDirectiveId(directiveId));
+        var directive = await grains.GetGrain<IDirectiveGrain>(directiveId).Get();
+        return GridUnitCode.IsWithin(directive.Directive.FromUnit, context.Caller().Unit ?? string.Empty)
+            ? directive
+            : throw DomainException.NotFound($"No directive with id {directiveId} exists.");
+    }
+
+    private static IReadOnlyList<FieldViolation> ValidateDirectiveId(string id) =>
+        OpaqueIds.IsWellFormed(id) ? [] : [new FieldViolation("directive_id", "is not a directive id (32 lower-case hex characters)")];
+
+    private static Directive ToProto(DirectiveSnapshot d)
+    {
+        var directive = ToProto(d.DirectiveId, d.Directive, d.IssueTime);
+        directive.Levels.AddRange(d.Levels.Select(l => new LevelCoverage { Level = (V1.UnitLevel)l.Level, Acknowledged = l.Acknowledged, Total = l.Total }));
+        directive.SilentUnitCodes.AddRange(d.Silent);
+        directive.EscalatedUnitCodes.AddRange(d.Escalated);
+        directive.FullCoverageTime = d.FullCoverageTime is { } full ? Timestamp.FromDateTimeOffset(full) : null;
+        return directive;
+    }
+
+    private static Directive ToProto(string id, NewDirective d, DateTimeOffset issued) => new()
+    {
+        DirectiveId = id,
+        FromUnitCode = d.FromUnit,
+        Title = d.Title,
+        Body = d.Body,
+        Issuer = d.Issuer,
+        IssueTime = Timestamp.FromDateTimeOffset(issued),
+        AckDeadline = Timestamp.FromDateTimeOffset(d.AckDeadline),
+        IncludeGrids = d.IncludeGrids,
+    };
+
+    private static DirectiveReceipt ToProto(Grains.Abstractions.Grid.DirectiveReceipt r, string unit) => new()
+    {
+        Directive = ToProto(r.DirectiveId, r.Directive, r.ReceiveTime),
+        UnitCode = unit,
+        ReceiveTime = Timestamp.FromDateTimeOffset(r.ReceiveTime),
+        Acknowledged = r.Ack is not null,
+        AcknowledgeTime = r.Ack is { } ack ? Timestamp.FromDateTimeOffset(ack.Time) : null,
+        AcknowledgedBy = r.Ack?.By ?? string.Empty,
+        SilentChildUnitCodes = { r.SilentChildren },
+    };
+}
+
+/// <summary>Hands a directive's coverage changes from its grain to one WatchDirective call.</summary>
+internal sealed class DirectiveWatcher(ChannelWriter<DirectiveSnapshot> changes) : IDirectiveWatcher
+{
+    public void CoverageChanged(DirectiveSnapshot snapshot) => changes.TryWrite(snapshot);
+}

@@ -1,0 +1,135 @@
+using Backbone.Grains.Grid;
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backbone.Tests.Grid;
+
+/// <summary>Four-level directives: fan-out down the tree, acknowledgements per level, escalation of silent units, coverage streamed.</summary>
+[Collection(SharedNodeCollection.Name)]
+public sealed class DirectiveTests(BackboneFixture fixture)
+{
+    private BackboneNode Node => fixture.Node;
+
+    [Fact]
+    public async Task A_district_directive_reaches_exactly_its_streets_and_communities()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var cityAdmin = await Grid(TestIdentity.CityAdminMobile);
+        var seed = Node.Services.GetRequiredService<GridSeed>();
+        var streets = seed.ChildrenOf("510104");
+        var communities = streets.SelectMany(seed.ChildrenOf).ToList();
+
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "暴雨红色预警：立即排查地下车库和低洼点位"));
+        var community = await cityAdmin.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = communities[^1] });
+        var grid = await cityAdmin.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = seed.ChildrenOf(communities[0])[0] });
+        var otherDistrict = await cityAdmin.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = "510105001001" });
+
+        Assert.Equal(
+            [(UnitLevel.Street, 0, streets.Count), (UnitLevel.Community, 0, communities.Count)],
+            issued.Levels.Select(l => (l.Level, l.Acknowledged, l.Total)));
+        Assert.Equal([.. streets.Concat(communities).Order(StringComparer.Ordinal)], issued.SilentUnitCodes.Order(StringComparer.Ordinal));
+        Assert.Contains(community.Directives, d => d.Directive.DirectiveId == issued.DirectiveId && d.Directive.Title.StartsWith("暴雨", StringComparison.Ordinal));
+        Assert.DoesNotContain(grid.Directives, d => d.Directive.DirectiveId == issued.DirectiveId); // not include_grids
+        Assert.DoesNotContain(otherDistrict.Directives, d => d.Directive.DirectiveId == issued.DirectiveId);
+    }
+
+    [Fact]
+    public async Task Acknowledgements_count_once_per_unit_and_level_and_only_for_units_that_received_it()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var street = await Grid(TestIdentity.StreetHandlerMobile);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        var gridWorker = await Grid(TestIdentity.GridWorkerMobile);
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "Check every fire exit before Friday"));
+        var ack = new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId };
+
+        var communityReceipt = await community.AcknowledgeDirectiveAsync(ack);
+        await street.AcknowledgeDirectiveAsync(ack);
+        var twice = await RpcAssert.Fails(StatusCode.FailedPrecondition, () => community.AcknowledgeDirectiveAsync(ack).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.NotFound, () => gridWorker.AcknowledgeDirectiveAsync(ack).ResponseAsync); // grids did not receive it
+        var coverage = await district.GetDirectiveAsync(new GetDirectiveRequest { DirectiveId = issued.DirectiveId });
+
+        Assert.Equal((TestIdentity.CommunityUnit, true), (communityReceipt.UnitCode, communityReceipt.Acknowledged));
+        Assert.Contains("already acknowledged", twice.Status.Detail);
+        Assert.Equal([1, 1], coverage.Levels.Select(l => l.Acknowledged));
+        Assert.DoesNotContain(TestIdentity.CommunityUnit, coverage.SilentUnitCodes);
+        Assert.DoesNotContain(TestIdentity.StreetUnit, coverage.SilentUnitCodes);
+        Assert.Null(coverage.FullCoverageTime);
+    }
+
+    [Fact]
+    public async Task Units_silent_at_the_deadline_are_escalated_to_their_parent()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var street = await Grid(TestIdentity.StreetHandlerMobile);
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "今晚22点前上报独居老人走访情况", deadline: TimeSpan.FromSeconds(2)));
+        await street.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId });
+
+        var escalated = await Eventually.Get(async () =>
+        {
+            var now = await district.GetDirectiveAsync(new GetDirectiveRequest { DirectiveId = issued.DirectiveId });
+            return now.EscalatedUnitCodes.Count > 0 ? now : null;
+        }, "Silent units were never escalated.");
+        var streetInbox = await street.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
+
+        Assert.Equal(escalated.SilentUnitCodes.Order(StringComparer.Ordinal), escalated.EscalatedUnitCodes.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(TestIdentity.StreetUnit, escalated.EscalatedUnitCodes);
+        Assert.Contains(TestIdentity.CommunityUnit, escalated.EscalatedUnitCodes);
+        var receipt = streetInbox.Directives.Single(d => d.Directive.DirectiveId == issued.DirectiveId);
+        Assert.Contains(TestIdentity.CommunityUnit, receipt.SilentChildUnitCodes); // its silent community was escalated to it
+        Assert.All(receipt.SilentChildUnitCodes, c => Assert.StartsWith(TestIdentity.StreetUnit, c, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_issuer_watches_coverage_rise_as_units_acknowledge()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "防汛值守到岗确认"));
+        using var watch = district.WatchDirective(new GetDirectiveRequest { DirectiveId = issued.DirectiveId });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var before = watch.ResponseStream.Current;
+        await community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId });
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var after = watch.ResponseStream.Current;
+
+        Assert.Equal(0, before.Levels.Sum(l => l.Acknowledged));
+        Assert.Equal(1, after.Levels.Single(l => l.Level == UnitLevel.Community).Acknowledged);
+    }
+
+    [Fact]
+    public async Task Empty_text_a_past_deadline_and_a_unit_that_may_not_issue_are_refused()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var street = await Grid(TestIdentity.StreetHandlerMobile);
+
+        var bad = await RpcAssert.Fails(StatusCode.InvalidArgument, () => district.IssueDirectiveAsync(new IssueDirectiveRequest
+        {
+            FromUnitCode = "510104001",
+            Title = " ",
+            Body = string.Empty,
+            AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
+        }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => street.IssueDirectiveAsync(Directive("510104", "越级下发")).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => district.IssueDirectiveAsync(Directive("510105", "跨区下发")).ResponseAsync);
+
+        Assert.Equal(["from_unit_code", "title", "body", "ack_deadline"], RpcAssert.ViolatedFields(bad));
+    }
+
+    private static IssueDirectiveRequest Directive(string from, string title, TimeSpan? deadline = null) => new()
+    {
+        FromUnitCode = from,
+        Title = title,
+        Body = "请各单位收到后立即确认，并按要求落实。Please acknowledge on receipt.",
+        AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromHours(2))),
+    };
+
+    private async Task<GridService.GridServiceClient> Grid(string mobile) =>
+        new(Node.Channel.WithToken((await Node.Identity.SignInAsync(
+            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+}
