@@ -208,6 +208,7 @@ public static class BackboneHost
         app.MapHealthChecks("/readyz");
         app.MapPrometheusScrapingEndpoint(); // /metrics
         app.UseSwagger(openApi => openApi.RouteTemplate = "openapi/{documentName}.json"); // /openapi/v1.json
+        app.MapOperationsPage(); // /ops/
         app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));
     }
 }

@@ -132,7 +132,7 @@ public sealed record NodeSettings(string DataDirectory, int GrpcPort, int WebPor
         "--Backbone:Cases:Categories:99:RateWithin=00:00:03",
         .. Authority.Length > 0
             ? new[] { "--Backbone:Identity:Mode=External", $"--Backbone:Identity:Authority={Authority}" }
-            : TestIdentity.Args(),
+            : [.. TestIdentity.Args(), .. TestIdentity.OpsConsoleArgs(WebPort)],
         .. ExtraArgs,
     ];
 }

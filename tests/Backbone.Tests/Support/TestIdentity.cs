@@ -95,6 +95,12 @@ public static class TestIdentity
         ]);
     }
 
+    public const string OpsConsole = "ops-console";
+
+    /// <summary>The operations page's own sign-in client: its redirect is the page on this node's web port.</summary>
+    public static IEnumerable<string> OpsConsoleArgs(int webPort) =>
+        Client(6, OpsConsole, redirect: $"http://127.0.0.1:{webPort}/ops/", scopes: ["grid.read", "cases.handle"], consent: "implicit");
+
     private static IEnumerable<string> Client(int index, string id, string[] scopes, string? secret = null, string? redirect = null, string consent = "explicit")
     {
         var key = $"--Backbone:Identity:Clients:{index}";

@@ -1,0 +1,99 @@
+using Backbone.Tests.Support;
+using Backbone.V1;
+using Microsoft.Playwright;
+
+namespace Backbone.Tests.Operations;
+
+/// <summary>
+/// The operations page in a real browser (Debian's Chromium through Playwright): a district handler
+/// signs in through the sign-on, sees the unit tree, watches a street's open cases rise when a citizen
+/// submits an appeal through the API, issues a directive and watches its coverage fill in as a
+/// community acknowledges it.
+/// </summary>
+[Collection(SharedNodeCollection.Name)]
+public sealed class OpsPageTests(BackboneFixture fixture)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task A_district_head_sees_cases_and_directive_coverage_move_live()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run ./test.sh, which installs it (apt-get install chromium).");
+        var node = fixture.Node;
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "zh-CN", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+
+        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, message) => console.Enqueue($"{message.Type}: {message.Text}");
+        page.PageError += (_, error) => console.Enqueue($"error: {error}");
+        await page.GotoAsync($"http://127.0.0.1:{node.Settings.WebPort}/ops/");
+        await page.FillAsync("#mobile", TestIdentity.DistrictHandlerMobile);
+        await page.FillAsync("#password", TestIdentity.StaffPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        var street = page.Locator($"[data-testid='open-{TestIdentity.StreetUnit}']");
+        try
+        {
+            await street.WaitForAsync(new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The tree never showed at {page.Url}. Browser console:\n{string.Join('\n', console)}\n{await page.ContentAsync()}");
+        }
+
+        var before = int.Parse(await street.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+
+        var citizen = await node.CasesAsCitizenAsync();
+        await citizen.SubmitAppealAsync(new SubmitAppealRequest
+        {
+            RequestId = TestData.RequestId(),
+            Category = "noise",
+            Description = "广场舞音响扰民（运行总览测试）",
+            Location = new LatLng { Latitude = 30.59, Longitude = 104.063 },
+        });
+        var after = await Until(async () => int.Parse(await street.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture), n => n == before + 1);
+
+        await page.FillAsync("#d-title", "防汛值守到岗确认");
+        await page.FillAsync("#d-body", "请各社区立即确认值守人员到岗。");
+        await page.ClickAsync("#d-issue");
+        var communities = page.Locator("[data-testid='coverage-UNIT_LEVEL_COMMUNITY']");
+        await communities.WaitForAsync(new() { Timeout = 20_000 });
+        var issued = await communities.InnerTextAsync();
+        var community = new GridService.GridServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
+            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", TestIdentity.CommunityWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+        var received = await community.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
+        await community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = received.Directives[0].Directive.DirectiveId });
+        var acknowledged = await Until(() => communities.InnerTextAsync(), text => text.Contains("已签收 1 /", StringComparison.Ordinal));
+        var screenshot = Path.Combine(Path.GetTempPath(), "backbone-ops-page.png");
+        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+
+        Assert.Equal(before + 1, after);
+        Assert.Contains("已签收 0 /", issued);
+        Assert.Contains("社区", acknowledged);
+        Assert.Equal("防汛值守到岗确认", received.Directives[0].Directive.Title);
+        Assert.True(new FileInfo(screenshot).Length > 0);
+
+        await page.Locator($"tr[data-unit='{TestIdentity.StreetUnit}']").ClickAsync(); // drill down to the street's communities
+        await page.Locator($"[data-testid='open-{TestIdentity.CommunityUnit}']").WaitForAsync(new() { Timeout = 20_000 });
+        Assert.True(int.Parse(await page.Locator($"[data-testid='open-{TestIdentity.CommunityUnit}']").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1); // the appeal above is there
+
+        await page.GotoAsync($"http://127.0.0.1:{node.Settings.WebPort}/ops/?lang=en"); // English, same sign-in
+        await page.GetByText("Units: open and overdue cases, the three rates").WaitForAsync(new() { Timeout = 20_000 });
+    }
+
+    private static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.False(timeout.IsCancellationRequested, $"The page never showed what was expected; last: {value}");
+            await Task.Delay(200);
+        }
+    }
+}
