@@ -15,7 +15,9 @@ public static class JsonBodyCheck
     public static void UseJsonBodyCheck(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var request = http.Request;
-        if (!request.Path.StartsWithSegments("/v1") || !(request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? false))
+        // A GET (or HEAD, DELETE) carries nothing transcoding reads, whatever content type a client library labels it with.
+        if (!request.Path.StartsWithSegments("/v1") || !(request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? false)
+            || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method))
         {
             await next(http);
             return;

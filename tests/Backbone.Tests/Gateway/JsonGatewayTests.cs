@@ -62,6 +62,19 @@ public sealed class JsonGatewayTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task A_read_labelled_as_JSON_without_a_body_is_served()
+    {
+        using var http = await CitizenHttp("openid citizen.profile cases.submit");
+
+        // Many fetch wrappers label every request application/json, GETs included.
+        using var labelled = new HttpRequestMessage(HttpMethod.Get, "/v1/citizens/me") { Content = new StringContent(string.Empty, null, "application/json") };
+        using var answer = await http.SendAsync(labelled);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(32, (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("citizenId").GetString()!.Length);
+    }
+
+    [Fact]
     public async Task A_browser_calls_over_gRPC_Web_on_the_web_port()
     {
         var token = (await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid citizen.profile",
