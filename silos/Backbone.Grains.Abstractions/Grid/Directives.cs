@@ -63,6 +63,12 @@ public interface IDirectiveGrain : IGrainWithStringKey
     Task Unwatch(IDirectiveWatcher watcher);
 }
 
+/// <summary>One issue attempt, keyed by the issuer and request id: a retry returns the first directive and issues nothing.</summary>
+public interface IDirectiveIssueGrain : IGrainWithStringKey
+{
+    Task<DirectiveSnapshot> Issue(NewDirective directive);
+}
+
 public interface IDirectiveWatcher : IGrainObserver
 {
     void CoverageChanged(DirectiveSnapshot snapshot);

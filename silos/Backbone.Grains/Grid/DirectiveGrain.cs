@@ -170,6 +170,40 @@ public sealed class DirectiveGrain(
 }
 
 [GenerateSerializer]
+public sealed class DirectiveIssueRecord
+{
+    [Id(0)] public NewDirective? Directive { get; set; }
+
+    /// <summary>The id chosen for the directive, saved before it is issued so a retry reuses it.</summary>
+    [Id(1)] public string? DirectiveId { get; set; }
+}
+
+/// <summary>One issue attempt: the directive id is saved first, so a retry after a crash finishes the same directive.</summary>
+public sealed class DirectiveIssueGrain(
+    [PersistentState("directive-issue")] IPersistentState<DirectiveIssueRecord> attempt,
+    IGrainFactory grains) : Grain, IDirectiveIssueGrain
+{
+    public async Task<DirectiveSnapshot> Issue(NewDirective directive)
+    {
+        var state = attempt.State;
+        // A retry may recompute its deadline; anything else different is a different directive.
+        if (state.Directive is not null && state.Directive with { AckDeadline = directive.AckDeadline } != directive)
+        {
+            throw DomainException.InvalidArgument("request_id", "was already used for a different directive; use a new request id for a new directive");
+        }
+
+        if (state.DirectiveId is null)
+        {
+            state.Directive = directive;
+            state.DirectiveId = OpaqueIds.New();
+            await attempt.WriteOrForgetAsync(this);
+        }
+
+        return await grains.GetGrain<IDirectiveGrain>(state.DirectiveId).Issue(state.Directive!);
+    }
+}
+
+[GenerateSerializer]
 public sealed class UnitDirectivesRecord
 {
     [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);

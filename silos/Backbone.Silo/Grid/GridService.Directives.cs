@@ -28,8 +28,10 @@ public sealed partial class GridService
 
     public override async Task<Directive> IssueDirective(IssueDirectiveRequest request, ServerCallContext context)
     {
-        var violations = new List<FieldViolation>(GridRules.ValidateCode(request.FromUnitCode, "from_unit_code"));
-        if (violations.Count == 0 && (seed.Find(request.FromUnitCode) is null || GridUnitCode.LevelOf(request.FromUnitCode) > UnitLevel.District))
+        var violations = new List<FieldViolation>(RequestIds.Validate(request.RequestId));
+        var badUnit = GridRules.ValidateCode(request.FromUnitCode, "from_unit_code");
+        violations.AddRange(badUnit);
+        if (badUnit.Count == 0 && (seed.Find(request.FromUnitCode) is null || GridUnitCode.LevelOf(request.FromUnitCode) > UnitLevel.District))
         {
             violations.Add(new FieldViolation("from_unit_code", "must be the city or a district of the city"));
         }
@@ -52,7 +54,7 @@ public sealed partial class GridService
 
         var directive = new NewDirective(
             request.FromUnitCode, CaseRules.Text(request.Title), CaseRules.Text(request.Body), deadline!.Value, caller.Subject, request.IncludeGrids);
-        return ToProto(await grains.GetGrain<IDirectiveGrain>(OpaqueIds.New()).Issue(directive));
+        return ToProto(await grains.GetGrain<IDirectiveIssueGrain>($"{caller.Subject}:{request.RequestId}").Issue(directive));
     }
 
     public override async Task<Directive> GetDirective(GetDirectiveRequest request, ServerCallContext context) =>

@@ -103,6 +103,21 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task Issuing_again_with_the_same_request_id_returns_the_first_directive()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var request = Directive("510104", "寒潮预警：检查独居老人取暖");
+
+        var first = await district.IssueDirectiveAsync(request);
+        var again = await district.IssueDirectiveAsync(request);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        var inbox = await community.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
+
+        Assert.Equal(first.DirectiveId, again.DirectiveId);
+        Assert.Single(inbox.Directives, d => d.Directive.Title == "寒潮预警：检查独居老人取暖");
+    }
+
+    [Fact]
     public async Task Empty_text_a_past_deadline_and_a_unit_that_may_not_issue_are_refused()
     {
         var district = await Grid(TestIdentity.DistrictHandlerMobile);
@@ -118,11 +133,12 @@ public sealed class DirectiveTests(BackboneFixture fixture)
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => street.IssueDirectiveAsync(Directive("510104", "越级下发")).ResponseAsync);
         await RpcAssert.Fails(StatusCode.PermissionDenied, () => district.IssueDirectiveAsync(Directive("510105", "跨区下发")).ResponseAsync);
 
-        Assert.Equal(["from_unit_code", "title", "body", "ack_deadline"], RpcAssert.ViolatedFields(bad));
+        Assert.Equal(["request_id", "from_unit_code", "title", "body", "ack_deadline"], RpcAssert.ViolatedFields(bad));
     }
 
     private static IssueDirectiveRequest Directive(string from, string title, TimeSpan? deadline = null) => new()
     {
+        RequestId = TestData.RequestId(),
         FromUnitCode = from,
         Title = title,
         Body = "请各单位收到后立即确认，并按要求落实。Please acknowledge on receipt.",
