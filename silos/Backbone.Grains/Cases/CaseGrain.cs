@@ -56,8 +56,6 @@ public sealed class CaseRecord
     [Id(26)] public string CertificateNumber { get; set; } = string.Empty;
     /// <summary>Whatever an approval or denial sets off (issuing the certificate, telling the bundle's parent) is done.</summary>
     [Id(27)] public bool DecisionFollowedUp { get; set; }
-    /// <summary>Materials of a bundle's part, completed from certificates earlier parts issued.</summary>
-    [Id(28)] public List<AttachedMaterial> Materials { get; set; } = [];
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -116,7 +114,6 @@ public sealed class CaseGrain(
 
         Case.Submission = appeal;
         Case.CreateTime = clock.GetUtcNow();
-        Case.Materials = [.. appeal.Materials ?? []];
         if (appeal.EnterpriseCode.Length > 0 && appeal.ParentCaseId.Length == 0)
         {
             // Before the case exists, so the enterprise never deregisters past an application it did not know of.
@@ -667,7 +664,7 @@ public sealed class CaseGrain(
             Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
             Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount,
             [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases], appeal.Kind, [.. Case.MissingMaterials], Case.Decision,
-            appeal.EnterpriseCode, [.. Case.Materials], appeal.ParentCaseId, [.. Case.Parts], Case.CertificateNumber);
+            appeal.EnterpriseCode, [.. appeal.Materials ?? []], appeal.ParentCaseId, [.. Case.Parts], Case.CertificateNumber);
     }
 }
 
