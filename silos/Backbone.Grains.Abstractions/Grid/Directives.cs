@@ -92,4 +92,14 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     /// <summary>Newest first.</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<DirectiveReceipt>> List();
+
+    /// <summary>Sends every new or changed receipt to <paramref name="watcher"/>; renew within three minutes.</summary>
+    Task Watch(IUnitDirectivesWatcher watcher);
+
+    Task Unwatch(IUnitDirectivesWatcher watcher);
+}
+
+public interface IUnitDirectivesWatcher : IGrainObserver
+{
+    void ReceiptChanged(DirectiveReceipt receipt);
 }

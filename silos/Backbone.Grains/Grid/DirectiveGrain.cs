@@ -209,21 +209,42 @@ public sealed class UnitDirectivesRecord
     [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One unit's directives: received, acknowledged, and which of its children stayed silent.</summary>
+/// <summary>One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch them arrive.</summary>
 public sealed class UnitDirectivesGrain(
     [PersistentState("unit-directives")] IPersistentState<UnitDirectivesRecord> record,
     GridSeed grid,
     IGrainFactory grains,
+    ILogger<UnitDirectivesGrain> logger,
     TimeProvider clock) : Grain, IUnitDirectivesGrain
 {
+    private readonly ObserverManager<IUnitDirectivesWatcher> _watchers = new(DirectiveGrain.WatchLifetime, logger);
+
     private Dictionary<string, DirectiveReceipt> Received => record.State.Received;
+
+    public Task Watch(IUnitDirectivesWatcher watcher)
+    {
+        _watchers.Subscribe(watcher, watcher);
+        return Task.CompletedTask;
+    }
+
+    public Task Unwatch(IUnitDirectivesWatcher watcher)
+    {
+        _watchers.Unsubscribe(watcher);
+        return Task.CompletedTask;
+    }
+
+    private async Task Store(DirectiveReceipt receipt)
+    {
+        Received[receipt.DirectiveId] = receipt;
+        await record.WriteOrForgetAsync(this);
+        _watchers.Notify(w => w.ReceiptChanged(receipt));
+    }
 
     public async Task Receive(string directiveId, NewDirective directive, DateTimeOffset issueTime)
     {
         if (!Received.ContainsKey(directiveId))
         {
-            Received[directiveId] = new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, []);
-            await record.WriteOrForgetAsync(this);
+            await Store(new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, []));
         }
 
         var deepest = directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community;
@@ -242,8 +263,8 @@ public sealed class UnitDirectivesGrain(
             throw DomainException.FailedPrecondition($"Unit {this.GetPrimaryKeyString()} already acknowledged directive {directiveId} at {earlier.Time:u} ({earlier.By}).");
         }
 
-        receipt = Received[directiveId] = receipt with { Ack = new UnitAck(clock.GetUtcNow(), by) };
-        await record.WriteOrForgetAsync(this);
+        receipt = receipt with { Ack = new UnitAck(clock.GetUtcNow(), by) };
+        await Store(receipt);
         await grains.GetGrain<IDirectiveGrain>(directiveId).Acknowledged(this.GetPrimaryKeyString(), receipt.Ack!);
         return receipt;
     }
@@ -252,8 +273,7 @@ public sealed class UnitDirectivesGrain(
     {
         if (Received.GetValueOrDefault(directiveId) is { } receipt && !receipt.SilentChildren.Contains(childUnit))
         {
-            Received[directiveId] = receipt with { SilentChildren = [.. receipt.SilentChildren, childUnit] };
-            await record.WriteOrForgetAsync(this);
+            await Store(receipt with { SilentChildren = [.. receipt.SilentChildren, childUnit] });
         }
     }
 

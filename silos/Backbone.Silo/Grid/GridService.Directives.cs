@@ -66,33 +66,72 @@ public sealed partial class GridService
         var grain = grains.GetGrain<IDirectiveGrain>(request.DirectiveId);
         var changes = Channel.CreateUnbounded<DirectiveSnapshot>();
         var watcher = grains.CreateObjectReference<IDirectiveWatcher>(new DirectiveWatcher(changes.Writer));
-        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var stopping = watching.Token;
         long seen = -1;
-        try
-        {
-            changes.Writer.TryWrite(await grain.Watch(watcher));
-            using var renew = new PeriodicTimer(WatchRenewal);
-            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-            Task<DirectiveSnapshot>? next = null;
-            while (!stopping.IsCancellationRequested)
+        await RelayAsync(context, changes.Reader,
+            subscribe: async () => changes.Writer.TryWrite(await grain.Watch(watcher)), // renewing also catches anything missed
+            unsubscribe: () => grain.Unwatch(watcher),
+            write: async (snapshot, stopping) =>
             {
-                next ??= changes.Reader.ReadAsync(stopping).AsTask();
-                if (await Task.WhenAny(next, renewal) == renewal)
-                {
-                    await renewal;
-                    changes.Writer.TryWrite(await grain.Watch(watcher));
-                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-                    continue;
-                }
-
-                var snapshot = await next;
-                next = null;
-                if (snapshot.Version > seen || snapshot.Version == 0 && seen < 0)
+                if (snapshot.Version > seen)
                 {
                     seen = snapshot.Version;
                     await responseStream.WriteAsync(ToProto(snapshot), stopping);
                 }
+            });
+    }
+
+    public override async Task WatchDirectives(ListDirectivesRequest request, IServerStreamWriter<DirectiveReceipt> responseStream, ServerCallContext context)
+    {
+        DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        EnsureWithinOwnUnit(request.UnitCode, context.Caller());
+        var inbox = grains.GetGrain<IUnitDirectivesGrain>(request.UnitCode);
+        var changes = Channel.CreateUnbounded<Grains.Abstractions.Grid.DirectiveReceipt>();
+        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(new UnitDirectivesWatcher(changes.Writer));
+        var live = false;
+        await RelayAsync(context, changes.Reader,
+            subscribe: async () =>
+            {
+                await inbox.Watch(watcher);
+                if (!live)
+                {
+                    live = true;
+                    await responseStream.WriteAsync(new DirectiveReceipt { UnitCode = request.UnitCode }); // subscribed: nothing from now on is missed
+                }
+            },
+            unsubscribe: () => inbox.Unwatch(watcher),
+            write: (receipt, stopping) => responseStream.WriteAsync(ToProto(receipt, request.UnitCode), stopping));
+    }
+
+    /// <summary>
+    /// Relays what a grain hands its observer onto the response stream until the call ends or the node
+    /// stops (then UNAVAILABLE, so the client watches again through another node), renewing the
+    /// subscription every minute.
+    /// </summary>
+    private async Task RelayAsync<T>(
+        ServerCallContext context, ChannelReader<T> changes, Func<Task> subscribe, Func<Task> unsubscribe, Func<T, CancellationToken, Task> write)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var stopping = watching.Token;
+        try
+        {
+            await subscribe();
+            using var renew = new PeriodicTimer(WatchRenewal);
+            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+            Task<T>? next = null;
+            while (!stopping.IsCancellationRequested)
+            {
+                next ??= changes.ReadAsync(stopping).AsTask(); // one read at a time, so nothing is taken and dropped
+                if (await Task.WhenAny(next, renewal) == renewal)
+                {
+                    await renewal;
+                    await subscribe();
+                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+                    continue;
+                }
+
+                var change = await next;
+                next = null;
+                await write(change, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -100,7 +139,7 @@ public sealed partial class GridService
         }
         finally
         {
-            await grain.Unwatch(watcher);
+            await unsubscribe();
         }
 
         if (!context.CancellationToken.IsCancellationRequested)
@@ -112,12 +151,7 @@ public sealed partial class GridService
     public override async Task<ListDirectivesResponse> ListDirectives(ListDirectivesRequest request, ServerCallContext context)
     {
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
-        var caller = context.Caller();
-        if (!GridUnitCode.IsWithin(request.UnitCode, caller.Unit ?? string.Empty))
-        {
-            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} list the directives of that unit's subtree only.");
-        }
-
+        EnsureWithinOwnUnit(request.UnitCode, context.Caller());
         var received = await grains.GetGrain<IUnitDirectivesGrain>(request.UnitCode).List();
         return new ListDirectivesResponse { Directives = { received.Select(r => ToProto(r, request.UnitCode)) } };
     }
@@ -128,6 +162,14 @@ public sealed partial class GridService
         var caller = context.Caller();
         var unit = caller.Unit ?? throw DomainException.PermissionDenied("Only staff acknowledge directives, for their own unit.");
         return ToProto(await grains.GetGrain<IUnitDirectivesGrain>(unit).Acknowledge(request.DirectiveId, caller.Subject), unit);
+    }
+
+    private static void EnsureWithinOwnUnit(string unitCode, Caller caller)
+    {
+        if (!GridUnitCode.IsWithin(unitCode, caller.Unit ?? string.Empty))
+        {
+            throw DomainException.PermissionDenied($"Staff of unit {caller.Unit} see the directives of that unit's subtree only.");
+        }
     }
 
     /// <summary>The directive, for staff of its issuing unit or above; NotFound for anyone else, as for a directive that does not exist.</summary>
@@ -175,6 +217,12 @@ public sealed partial class GridService
         AcknowledgedBy = r.Ack?.By ?? string.Empty,
         SilentChildUnitCodes = { r.SilentChildren },
     };
+}
+
+/// <summary>Hands a unit's new and changed receipts from its grain to one WatchDirectives call.</summary>
+internal sealed class UnitDirectivesWatcher(ChannelWriter<Grains.Abstractions.Grid.DirectiveReceipt> changes) : IUnitDirectivesWatcher
+{
+    public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => changes.TryWrite(receipt);
 }
 
 /// <summary>Hands a directive's coverage changes from its grain to one WatchDirective call.</summary>

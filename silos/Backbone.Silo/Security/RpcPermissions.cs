@@ -61,6 +61,7 @@ public static class RpcPermissions
         [Grid("GetDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Grid("WatchDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Grid("ListDirectives")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff).Deferrable(),
+        [Grid("WatchDirectives")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
         [Grid("AcknowledgeDirective")] = RpcPermission.Needs(BackboneScopes.CasesHandle, Staff),
 
         [Cases("SubmitAppeal")] = RpcPermission.Needs(BackboneScopes.CasesSubmit, Citizen),

@@ -103,6 +103,32 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task A_communitys_staff_watch_directives_arrive_and_their_acknowledgement_recorded()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        using var watch = community.WatchDirectives(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        Assert.Null(watch.ResponseStream.Current.Directive); // live: subscribed before the directive is issued
+
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "社区核酸采样点今晚开放"));
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var arrived = watch.ResponseStream.Current;
+        await community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId });
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var acknowledged = watch.ResponseStream.Current;
+
+        Assert.Equal((issued.DirectiveId, false), (arrived.Directive!.DirectiveId, arrived.Acknowledged));
+        Assert.Equal((issued.DirectiveId, true), (acknowledged.Directive!.DirectiveId, acknowledged.Acknowledged));
+        await RpcAssert.Fails(Grpc.Core.StatusCode.PermissionDenied, async () =>
+        {
+            using var other = community.WatchDirectives(new ListDirectivesRequest { UnitCode = "510104002001" });
+            await other.ResponseStream.MoveNext(timeout.Token);
+        });
+    }
+
+    [Fact]
     public async Task Issuing_again_with_the_same_request_id_returns_the_first_directive()
     {
         var district = await Grid(TestIdentity.DistrictHandlerMobile);
