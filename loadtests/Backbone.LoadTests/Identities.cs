@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Grpc.Core;
 
 namespace Backbone.LoadTests;
@@ -18,7 +17,7 @@ public sealed record Participant(string Subject, Metadata Headers);
 /// and sign in through the authorization-code flow with PKCE (a public client, such as the mini-program),
 /// staff sign in the same way, partner apps use client credentials. Nothing here needs a back door.
 /// </summary>
-public sealed partial class Identities(Uri authority)
+public sealed class Identities(Uri authority)
 {
     private static readonly string[] SyntheticNames = ["王测试", "李压测", "张模拟", "刘演练", "陈试点", "Test Citizen"];
 
@@ -50,7 +49,7 @@ public sealed partial class Identities(Uri authority)
     /// <summary>Signs a person in through the login page (and the consent page, if the client shows one).</summary>
     public async Task<Participant> SignInAsync(string clientId, string redirectUri, string scope, string mobile, string password, bool signedUp = false)
     {
-        using var browser = new Browser(authority);
+        using var browser = new ProviderPages(authority);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var page = await browser.GetAsync(
@@ -86,7 +85,7 @@ public sealed partial class Identities(Uri authority)
     {
         for (var attempt = 0; ; attempt++)
         {
-            using var browser = new Browser(authority);
+            using var browser = new ProviderPages(authority);
             var mobile = "199" + Random.Shared.Next(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
             var password = "load-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
             var form = await browser.GetAsync("account/signup");
@@ -147,56 +146,5 @@ public sealed partial class Identities(Uri authority)
         var padded = text.Replace('-', '+').Replace('_', '/');
         return Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
     }
-
-    /// <summary>Just enough of a browser for the provider's pages: a cookie jar, forms, redirects followed within the provider.</summary>
-    private sealed partial class Browser(Uri provider) : IDisposable
-    {
-        private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = provider };
-
-        public async Task<Page> GetAsync(string url) => await FollowAsync(await _http.GetAsync(url));
-
-        public async Task<Page> SubmitAsync(Page page, Dictionary<string, string> fields)
-        {
-            var action = WebUtility.HtmlDecode(FormAction().Match(page.Html).Groups[1].Value);
-            var form = HiddenInput().Matches(page.Html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
-            foreach (var (name, value) in fields)
-            {
-                form[name] = value;
-            }
-
-            return await FollowAsync(await _http.PostAsync(action, new FormUrlEncodedContent(form)));
-        }
-
-        private async Task<Page> FollowAsync(HttpResponseMessage response)
-        {
-            for (var hops = 0; hops < 10; hops++)
-            {
-                if (response.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther))
-                {
-                    return new Page(response.StatusCode, await response.Content.ReadAsStringAsync(), null);
-                }
-
-                var location = new Uri(provider, response.Headers.Location!);
-                if (location.Authority != provider.Authority)
-                {
-                    return new Page(response.StatusCode, string.Empty, location);
-                }
-
-                response.Dispose();
-                response = await _http.GetAsync(location);
-            }
-
-            throw new InvalidOperationException("Too many redirects.");
-        }
-
-        public void Dispose() => _http.Dispose();
-
-        [GeneratedRegex("<form method=\"post\" action=\"([^\"]*)\"")]
-        private static partial Regex FormAction();
-
-        [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
-        private static partial Regex HiddenInput();
-    }
-
-    private sealed record Page(HttpStatusCode Status, string Html, Uri? Redirect);
 }
+

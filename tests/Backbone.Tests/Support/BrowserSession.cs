@@ -1,6 +1,6 @@
-using System.Net;
-using System.Text.RegularExpressions;
+using Backbone.LoadTests;
 using Duende.IdentityModel.Client;
+using Page = Backbone.LoadTests.ProviderPage;
 
 namespace Backbone.Tests.Support;
 
@@ -18,15 +18,13 @@ public sealed record AppRedirect(Uri Location, bool SawLogin, bool SawConsent)
 }
 
 /// <summary>
-/// A browser without a browser: one cookie jar, plain HTTP, redirects followed by hand so the test sees
-/// each page and stops at the redirect that leaves the identity provider for the app.
+/// A browser without a browser: the load runner's <see cref="ProviderPages"/> (one cookie jar, plain
+/// HTTP, redirects followed by hand so the test sees each page and stops at the redirect that leaves
+/// the identity provider for the app), plus the authorization flow tests drive through it.
 /// </summary>
-public sealed partial class BrowserSession(Uri provider) : IDisposable
+public sealed class BrowserSession(Uri provider) : IDisposable
 {
-    private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
-    {
-        BaseAddress = provider,
-    };
+    private readonly ProviderPages _pages = new(provider);
 
     public string AuthorizeUrl(string clientId, string redirectUri, string scope, Pkce? pkce, string state = "state-1", string? prompt = null,
         string codeChallengeMethod = "S256") =>
@@ -41,7 +39,7 @@ public sealed partial class BrowserSession(Uri provider) : IDisposable
     public async Task<AppRedirect> AuthorizeAsync(
         string clientId, string redirectUri, string scope, string mobile, string password, Pkce? pkce = null, bool consent = true)
     {
-        var page = await FollowAsync(await _http.GetAsync(AuthorizeUrl(clientId, redirectUri, scope, pkce)));
+        var page = await GetAsync(AuthorizeUrl(clientId, redirectUri, scope, pkce));
         bool sawLogin = false, sawConsent = false;
         for (var step = 0; step < 4 && page.Redirect is null; step++)
         {
@@ -78,57 +76,15 @@ public sealed partial class BrowserSession(Uri provider) : IDisposable
         });
     }
 
-    public async Task<Page> GetAsync(string url) => await FollowAsync(await _http.GetAsync(url));
+    public Task<Page> GetAsync(string url) => _pages.GetAsync(url);
 
     /// <summary>Posts the page's first form: its hidden fields plus <paramref name="fields"/>.</summary>
-    public async Task<Page> SubmitAsync(Page page, Dictionary<string, string> fields, bool dropHidden = false)
-    {
-        var action = WebUtility.HtmlDecode(FormAction().Match(page.Html).Groups[1].Value);
-        var form = dropHidden
-            ? new Dictionary<string, string>()
-            : HiddenInput().Matches(page.Html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
-        foreach (var (name, value) in fields)
-        {
-            form[name] = value;
-        }
+    public Task<Page> SubmitAsync(Page page, Dictionary<string, string> fields, bool dropHidden = false) => _pages.SubmitAsync(page, fields, dropHidden);
 
-        return await FollowAsync(await _http.PostAsync(action, new FormUrlEncodedContent(form)));
-    }
+    public Task<Page> FollowAsync(HttpResponseMessage response) => _pages.FollowAsync(response);
 
-    /// <summary>Follows redirects within the provider; stops at a page, or at a redirect to anywhere else.</summary>
-    public async Task<Page> FollowAsync(HttpResponseMessage response)
-    {
-        for (var hops = 0; hops < 10; hops++)
-        {
-            if (response.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther))
-            {
-                return new Page(response.StatusCode, await response.Content.ReadAsStringAsync(), null);
-            }
-
-            var location = new Uri(provider, response.Headers.Location!);
-            if (location.Authority != provider.Authority)
-            {
-                return new Page(response.StatusCode, string.Empty, location);
-            }
-
-            response.Dispose();
-            response = await _http.GetAsync(location);
-        }
-
-        throw new InvalidOperationException("Too many redirects.");
-    }
-
-    public void Dispose() => _http.Dispose();
-
-    [GeneratedRegex("<form method=\"post\" action=\"([^\"]*)\"")]
-    private static partial Regex FormAction();
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
-    private static partial Regex HiddenInput();
+    public void Dispose() => _pages.Dispose();
 }
-
-/// <summary>A page the provider rendered, or (when <see cref="Redirect"/> is set) the redirect that left it.</summary>
-public sealed record Page(HttpStatusCode Status, string Html, Uri? Redirect);
 
 /// <summary>A person who has not signed up yet.</summary>
 public sealed record NewAccount(string Mobile, string Password, string Name, string IdNumber, string Address)
