@@ -5,6 +5,7 @@ using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
 using Backbone.Silo.Errors;
+using Backbone.Silo.Hosting;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -22,9 +23,6 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
     public const int MaxShortNoteLength = 500;
-
-    /// <summary>How often a watch renews its subscription (well within <see cref="CaseGrain.WatchLifetime"/>).</summary>
-    private static readonly TimeSpan WatchRenewal = TimeSpan.FromMinutes(1);
 
     public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
     {
@@ -269,46 +267,23 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         var changes = System.Threading.Channels.Channel.CreateUnbounded<CaseSnapshot>();
         var watcher = grains.CreateObjectReference<ICaseWatcher>(new CaseWatcher(changes.Writer));
         var grain = CaseOf(request.CaseId);
-        using var watching = WatchUntilEnd(context);
-        try
-        {
-            var stopping = watching.Token;
-            changes.Writer.TryWrite(await grain.Watch(actor, watcher));
-            using var renew = new PeriodicTimer(WatchRenewal);
-            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-            Task<CaseSnapshot>? next = null;
-            while (!stopping.IsCancellationRequested)
+        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
+            subscribe: async () => changes.Writer.TryWrite(await grain.Watch(actor, watcher)), // renewing also catches anything missed
+            unsubscribe: async () =>
             {
-                next ??= changes.Reader.ReadAsync(stopping).AsTask(); // one read at a time, so no change is taken and dropped
-                if (await Task.WhenAny(next, renewal) == renewal)
-                {
-                    await renewal;
-                    changes.Writer.TryWrite(await grain.Watch(actor, watcher)); // renews, and catches anything missed
-                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-                    continue;
-                }
-
-                var snapshot = await next;
-                next = null;
+                await grain.Unwatch(watcher);
+                grains.DeleteObjectReference<ICaseWatcher>(watcher);
+            },
+            write: async (snapshot, stopping) =>
+            {
                 var version = long.Parse(snapshot.Etag, CultureInfo.InvariantCulture);
                 if (version > seen)
                 {
                     seen = version;
                     await responseStream.WriteAsync(ToProto(snapshot), stopping);
                 }
-            }
-
-            ThrowIfNodeLeaving(context, "from_etag (the last etag received)");
-        }
-        catch (OperationCanceledException) when (watching.IsCancellationRequested)
-        {
-            ThrowIfNodeLeaving(context, "from_etag (the last etag received)");
-        }
-        finally
-        {
-            await grain.Unwatch(watcher);
-            grains.DeleteObjectReference<ICaseWatcher>(watcher);
-        }
+            },
+            "from_etag (the last etag received)");
     }
 
     public override async Task WatchUnitCases(WatchUnitCasesRequest request, IServerStreamWriter<UnitCaseChange> responseStream, ServerCallContext context)
@@ -357,7 +332,7 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         {
             await CatchUp();
             await responseStream.WriteAsync(new UnitCaseChange { ResumeToken = UnitWatchToken.Format(seen) }, stopping); // live from here
-            using var renew = new PeriodicTimer(WatchRenewal);
+            using var renew = new PeriodicTimer(ObserverRelay.Renewal);
             var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
             Task<(string Grid, long Version, string CaseId)>? next = null;
             while (!stopping.IsCancellationRequested)
@@ -380,11 +355,11 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
                 }
             }
 
-            ThrowIfNodeLeaving(context, "resume_token (the last token received)");
+            ObserverRelay.ThrowIfNodeLeaving(context, "resume_token (the last token received)");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            ThrowIfNodeLeaving(context, "resume_token (the last token received)");
+            ObserverRelay.ThrowIfNodeLeaving(context, "resume_token (the last token received)");
         }
         finally
         {
@@ -396,19 +371,6 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
     /// <summary>A watch ends when its client goes away, or when this node shuts down (so the node can leave without waiting for it).</summary>
     private CancellationTokenSource WatchUntilEnd(ServerCallContext context) =>
         CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-
-    /// <summary>
-    /// A client that went away needs no answer; one whose node is leaving is told to watch again through
-    /// another node, from where it was, so it misses nothing.
-    /// </summary>
-    private void ThrowIfNodeLeaving(ServerCallContext context, string resumeField)
-    {
-        if (!context.CancellationToken.IsCancellationRequested)
-        {
-            throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable,
-                $"This node is shutting down; watch again, with {resumeField}, to continue through another node.", TimeSpan.Zero);
-        }
-    }
 
     private async Task<Case> CoHandlerAction(CoHandlerRequest request, ServerCallContext context, Func<ICaseGrain, Actor, Task<CaseSnapshot>> action)
     {

@@ -5,7 +5,7 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
-using Backbone.Silo.Errors;
+using Backbone.Silo.Hosting;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -22,9 +22,6 @@ public sealed partial class GridService
     public const int MaxTitleLength = 100;
     public const int MaxBodyLength = 5000;
     public static readonly TimeSpan MaxAckWindow = TimeSpan.FromDays(30);
-
-    /// <summary>How often a WatchDirective renews its subscription (well within <see cref="DirectiveGrain.WatchLifetime"/>).</summary>
-    private static readonly TimeSpan WatchRenewal = TimeSpan.FromMinutes(1);
 
     public override async Task<Directive> IssueDirective(IssueDirectiveRequest request, ServerCallContext context)
     {
@@ -67,9 +64,13 @@ public sealed partial class GridService
         var changes = Channel.CreateUnbounded<DirectiveSnapshot>();
         var watcher = grains.CreateObjectReference<IDirectiveWatcher>(new DirectiveWatcher(changes.Writer));
         long seen = -1;
-        await RelayAsync(context, changes.Reader,
+        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
             subscribe: async () => changes.Writer.TryWrite(await grain.Watch(watcher)), // renewing also catches anything missed
-            unsubscribe: () => grain.Unwatch(watcher),
+            unsubscribe: async () =>
+            {
+                await grain.Unwatch(watcher);
+                grains.DeleteObjectReference<IDirectiveWatcher>(watcher);
+            },
             write: async (snapshot, stopping) =>
             {
                 if (snapshot.Version > seen)
@@ -77,7 +78,8 @@ public sealed partial class GridService
                     seen = snapshot.Version;
                     await responseStream.WriteAsync(ToProto(snapshot), stopping);
                 }
-            });
+            },
+            resumeField: null);
     }
 
     public override async Task WatchDirectives(ListDirectivesRequest request, IServerStreamWriter<DirectiveReceipt> responseStream, ServerCallContext context)
@@ -88,7 +90,7 @@ public sealed partial class GridService
         var changes = Channel.CreateUnbounded<Grains.Abstractions.Grid.DirectiveReceipt>();
         var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(new UnitDirectivesWatcher(changes.Writer));
         var live = false;
-        await RelayAsync(context, changes.Reader,
+        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
             subscribe: async () =>
             {
                 await inbox.Watch(watcher);
@@ -98,54 +100,13 @@ public sealed partial class GridService
                     await responseStream.WriteAsync(new DirectiveReceipt { UnitCode = request.UnitCode }); // subscribed: nothing from now on is missed
                 }
             },
-            unsubscribe: () => inbox.Unwatch(watcher),
-            write: (receipt, stopping) => responseStream.WriteAsync(ToProto(receipt, request.UnitCode), stopping));
-    }
-
-    /// <summary>
-    /// Relays what a grain hands its observer onto the response stream until the call ends or the node
-    /// stops (then UNAVAILABLE, so the client watches again through another node), renewing the
-    /// subscription every minute.
-    /// </summary>
-    private async Task RelayAsync<T>(
-        ServerCallContext context, ChannelReader<T> changes, Func<Task> subscribe, Func<Task> unsubscribe, Func<T, CancellationToken, Task> write)
-    {
-        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var stopping = watching.Token;
-        try
-        {
-            await subscribe();
-            using var renew = new PeriodicTimer(WatchRenewal);
-            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-            Task<T>? next = null;
-            while (!stopping.IsCancellationRequested)
+            unsubscribe: async () =>
             {
-                next ??= changes.ReadAsync(stopping).AsTask(); // one read at a time, so nothing is taken and dropped
-                if (await Task.WhenAny(next, renewal) == renewal)
-                {
-                    await renewal;
-                    await subscribe();
-                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-                    continue;
-                }
-
-                var change = await next;
-                next = null;
-                await write(change, stopping);
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            await unsubscribe();
-        }
-
-        if (!context.CancellationToken.IsCancellationRequested)
-        {
-            throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable, "This node is shutting down; watch again through another node.", TimeSpan.Zero);
-        }
+                await inbox.Unwatch(watcher);
+                grains.DeleteObjectReference<IUnitDirectivesWatcher>(watcher);
+            },
+            write: (receipt, stopping) => responseStream.WriteAsync(ToProto(receipt, request.UnitCode), stopping),
+            resumeField: null);
     }
 
     public override async Task<ListDirectivesResponse> ListDirectives(ListDirectivesRequest request, ServerCallContext context)
