@@ -38,7 +38,6 @@ public sealed class DirectiveGrain(
 
     private readonly ObserverManager<IDirectiveWatcher> _watchers = new(WatchLifetime, logger);
     private readonly Dictionary<string, UnitAck> _acks = new(StringComparer.Ordinal);
-    private long _version;
 
     private DirectiveRecord State => record.State;
 
@@ -150,7 +149,6 @@ public sealed class DirectiveGrain(
 
     private void Changed()
     {
-        _version++;
         var snapshot = Snapshot();
         _watchers.Notify(w => w.CoverageChanged(snapshot));
     }
@@ -165,7 +163,10 @@ public sealed class DirectiveGrain(
             .Select(g => new LevelCoverage(g.Key, g.Count(_acks.ContainsKey), g.Count())).ToList();
         var silent = State.Receivers.Where(u => !_acks.ContainsKey(u)).ToList();
         DateTimeOffset? full = silent.Count == 0 && _acks.Count > 0 ? _acks.Values.Max(a => a.Time) : null;
-        return new DirectiveSnapshot(this.GetPrimaryKeyString(), State.Directive!, State.IssueTime, levels, silent, [.. State.Escalated], full, _version);
+        // Acknowledgements and escalations only ever grow, so their count orders the snapshots, also across
+        // activations (the acknowledgements are recounted from the units): a watcher keeps the newest.
+        return new DirectiveSnapshot(this.GetPrimaryKeyString(), State.Directive!, State.IssueTime, levels, silent, [.. State.Escalated], full,
+            _acks.Count + State.Escalated.Count);
     }
 }
 
