@@ -93,19 +93,19 @@ public static class LoadRun
                     }
                 }
 
-                baselineNote(phase);
+                NoteShareOfBaseline(phase);
             }
             else if (options.Closed is { } inFlight)
             {
                 var phase = await Engine.RunClosedAsync(scenario, $"{inFlight} in flight (closed)", inFlight, options.Duration);
                 Measured(phase, judged: true);
-                baselineNote(phase);
+                NoteShareOfBaseline(phase);
             }
             else
             {
                 var peak = await Engine.RunClosedAsync(scenario, "peak (closed)", options.InFlight, options.Duration);
                 Measured(peak, judged: false); // a peak is saturation by design
-                baselineNote(peak);
+                NoteShareOfBaseline(peak);
                 foreach (var scheduled in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
                 {
                     var arrival = Arrival.Constant(scheduled, options.Duration);
@@ -119,7 +119,7 @@ public static class LoadRun
             }
         }
 
-        void baselineNote(Phase phase)
+        void NoteShareOfBaseline(Phase phase)
         {
             if (baseline is { } ceiling && phase.Scenario != Scenarios.Baseline)
             {

@@ -131,12 +131,3 @@ public sealed class OnceOnlyTests(BackboneFixture fixture)
         Materials = { uploads.Select(u => new ProvidedMaterial { Code = u.Code, AttachmentRef = u.Ref }) },
     };
 }
-
-internal static class RequestExtensions
-{
-    public static SubmitApplicationRequest With(this SubmitApplicationRequest request, Action<SubmitApplicationRequest> change)
-    {
-        change(request);
-        return request;
-    }
-}

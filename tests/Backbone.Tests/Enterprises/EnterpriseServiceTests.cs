@@ -101,12 +101,3 @@ public sealed class EnterpriseServiceTests(BackboneFixture fixture)
         Assert.Empty((await owner.Citizens.ListMyDataAccessAsync(new ListMyDataAccessRequest { EnterpriseCreditCode = elsewhere })).Entries);
     }
 }
-
-internal static class RegisterRequestExtensions
-{
-    public static RegisterEnterpriseRequest With(this RegisterEnterpriseRequest request, Action<RegisterEnterpriseRequest> change)
-    {
-        change(request);
-        return request;
-    }
-}
