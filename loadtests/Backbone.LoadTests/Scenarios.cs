@@ -9,9 +9,15 @@ namespace Backbone.LoadTests;
 /// <summary>A named RPC (or a short sequence, such as staff handling an appeal), drawn with its weight; each call draws its own arguments.</summary>
 public sealed record Step(string Name, double Weight, Func<Task> Call);
 
-/// <summary>Named steps over real RPCs with real tokens; each call picks a step by weight.</summary>
+/// <summary>
+/// Named steps over real RPCs with real tokens. Calls take the steps in proportion to their weights,
+/// interleaved (smooth weighted round-robin): every run of as many calls as the weights add up to
+/// holds each step exactly its weight's number of times, so even a short phase has the whole mix.
+/// </summary>
 public sealed class Scenario(string name, IReadOnlyList<Step> steps)
 {
+    private readonly Lock _gate = new();
+    private readonly double[] _credit = new double[steps.Count];
     private readonly double _total = steps.Sum(s => s.Weight);
 
     public string Name { get; } = name;
@@ -20,17 +26,21 @@ public sealed class Scenario(string name, IReadOnlyList<Step> steps)
 
     public Step Pick()
     {
-        var draw = Random.Shared.NextDouble() * _total;
-        foreach (var step in Steps)
+        lock (_gate)
         {
-            draw -= step.Weight;
-            if (draw < 0)
+            var best = 0;
+            for (var i = 0; i < _credit.Length; i++)
             {
-                return step;
+                _credit[i] += Steps[i].Weight;
+                if (_credit[i] > _credit[best])
+                {
+                    best = i;
+                }
             }
-        }
 
-        return Steps[^1];
+            _credit[best] -= _total;
+            return Steps[best];
+        }
     }
 }
 

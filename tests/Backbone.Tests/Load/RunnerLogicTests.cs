@@ -125,6 +125,20 @@ public sealed class RunnerLogicTests
         Assert.Throws<ArgumentException>(() => Options.Parse(["--secret", "s", "--shape", "sawtooth"]));
     }
 
+    [Fact]
+    public void Steps_are_taken_in_proportion_to_their_weights_in_every_round()
+    {
+        static Task None() => Task.CompletedTask;
+        var scenario = new Scenario("mix", [new Step("a", 6, None), new Step("b", 3, None), new Step("c", 1, None)]);
+
+        var firstRound = Enumerable.Range(0, 10).Select(_ => scenario.Pick().Name).ToList();
+        var secondRound = Enumerable.Range(0, 10).Select(_ => scenario.Pick().Name).ToList();
+
+        Assert.Equal((6, 3, 1), (firstRound.Count(n => n == "a"), firstRound.Count(n => n == "b"), firstRound.Count(n => n == "c")));
+        Assert.Equal(firstRound, secondRound);
+        Assert.NotEqual("aaaaaabbbc", string.Concat(firstRound)); // interleaved, not in blocks
+    }
+
     private static long CallsBetween(Arrival arrival, double from, double to)
     {
         long count = 0;
