@@ -40,12 +40,12 @@ public static class JsonBodyCheck
         }
         catch (JsonException e)
         {
-            await Refuse(http, StatusCodes.Status400BadRequest, 3, $"The body is not valid JSON: {e.Message}");
+            await WriteStatusAsync(http, StatusCodes.Status400BadRequest, 3, $"The body is not valid JSON: {e.Message}");
             return;
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await Refuse(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {MaxBodyBytes} bytes.");
+            await WriteStatusAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {MaxBodyBytes} bytes.");
             return;
         }
 
@@ -54,7 +54,8 @@ public static class JsonBodyCheck
         await next(http);
     });
 
-    private static Task Refuse(HttpContext http, int status, int code, string message)
+    /// <summary>Answers with a JSON <c>google.rpc.Status</c>, as the gateway's own errors look.</summary>
+    internal static Task WriteStatusAsync(HttpContext http, int status, int code, string message)
     {
         http.Response.StatusCode = status;
         return http.Response.WriteAsJsonAsync(new { code, message, details = Array.Empty<object>() });

@@ -66,6 +66,7 @@ public static class BackboneHost
         app.UseCors();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseJsonBodyCheck();
+        app.UseAuthorization(); // only the cluster view's endpoints carry a policy; gRPC calls pass straight through
 
         // WebApplication adds UseAuthentication to the whole pipeline unless told it is placed; left
         // there, OpenIddict's request handler would run on every gRPC call (it cost ~40% of Health/Check).
@@ -124,6 +125,7 @@ public static class BackboneHost
         builder.UseOrleans(silo =>
         {
             silo.AddBackboneCluster(options, builder.Configuration);
+            silo.AddClusterDashboard(options);
         });
     }
 
@@ -142,6 +144,7 @@ public static class BackboneHost
         }
 
         builder.Services.AddBackboneTokenValidation(options.Identity, options.TrustedIssuer, embeddedKeys);
+        builder.Services.AddClusterDashboardSession();
     }
 
     private static void AddBackboneGrpc(this WebApplicationBuilder builder, BackboneOptions options)
@@ -209,6 +212,7 @@ public static class BackboneHost
         app.MapPrometheusScrapingEndpoint(); // /metrics
         app.UseSwagger(openApi => openApi.RouteTemplate = "openapi/{documentName}.json"); // /openapi/v1.json
         app.MapOperationsPage(); // /ops/
+        app.MapClusterDashboard(options); // /dashboard/, city administrators
         app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));
     }
 }

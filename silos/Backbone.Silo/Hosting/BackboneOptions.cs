@@ -42,6 +42,9 @@ public sealed class BackboneOptions
 
     public GatewaySettings Gateway { get; set; } = new();
 
+    /// <summary>The cluster view (Orleans Dashboard) at <c>/dashboard/</c>, for city administrators.</summary>
+    public DashboardSettings Dashboard { get; set; } = new();
+
     /// <summary>The OpenID Connect provider: embedded on the web port, or a separate host this backbone trusts.</summary>
     public IdentitySettings Identity { get; set; } = new();
 
@@ -97,6 +100,12 @@ public sealed class BackboneOptions
     {
         /// <summary>The service catalogue: certificate types, matters, bundles (JSON, see seeds/); relative paths start at the host's binaries.</summary>
         public string SeedFile { get; set; } = "catalog-5101.json";
+    }
+
+    public sealed class DashboardSettings
+    {
+        /// <summary>Off: no dashboard endpoints, and no grain-call profiler in the silo.</summary>
+        public bool Enabled { get; set; } = true;
     }
 
     /// <summary>Switches ops flip on a running node (re-read when the configuration changes); the flags themselves are in <c>FeatureManagement</c>.</summary>

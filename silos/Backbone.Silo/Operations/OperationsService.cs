@@ -10,14 +10,24 @@ using Grpc.Core;
 
 namespace Backbone.Silo.Operations;
 
-/// <summary>What ops see of a running node, for city administrators.</summary>
+/// <summary>What ops see of a running node: city administrators for any caller, other staff for their own units.</summary>
 public sealed class OperationsService(FeatureGate features) : V1.OperationsService.OperationsServiceBase
 {
     public override async Task<ListFeaturesResponse> ListFeatures(ListFeaturesRequest request, ServerCallContext context)
     {
-        if (context.Caller().Role != StaffRoles.CityAdmin)
+        var caller = context.Caller();
+        if (caller.Role != StaffRoles.CityAdmin)
         {
-            throw DomainException.PermissionDenied("Only city administrators read the feature flags.");
+            // Other staff see how the flags stand in their own part of the city (by default, their unit).
+            if (request.UnitCode.Length == 0)
+            {
+                request.UnitCode = caller.Unit ?? string.Empty;
+            }
+
+            if (caller.Unit is not { Length: > 0 } unit || !request.UnitCode.StartsWith(unit, StringComparison.Ordinal) || request.Location is not null)
+            {
+                throw DomainException.PermissionDenied("Staff read the feature flags of their own unit and the units below it; city administrators, for any caller.");
+            }
         }
 
         DomainException.ThrowIfAny([

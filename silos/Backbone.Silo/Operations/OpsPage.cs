@@ -12,6 +12,7 @@ namespace Backbone.Silo.Operations;
 public static class OpsPage
 {
     public const string ClientId = "ops-console";
+    public const string Path = "/ops/";
 
     private static readonly string Template = Load();
 

@@ -118,7 +118,7 @@ public static class RpcPermissions
         [Catalog("ListBundles")] = RpcPermission.Public,
 
         // City administrators only: the service checks the role.
-        [Operations("ListFeatures")] = RpcPermission.Needs(BackboneScopes.GridManage, Staff),
+        [Operations("ListFeatures")] = RpcPermission.Needs(BackboneScopes.GridRead, Staff),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static string Citizens(string method) => $"/{V1.CitizenService.Descriptor.FullName}/{method}";

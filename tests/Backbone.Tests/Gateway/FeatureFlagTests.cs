@@ -62,9 +62,9 @@ public sealed class FeatureFlagTests
         var gridWorker = new ServiceCircleService.ServiceCircleServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
             TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid circle.read", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
         var operations = new OperationsService.OperationsServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.manage", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword)).AccessToken!));
+            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword)).AccessToken!));
         var notAdmin = new OperationsService.OperationsServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.manage", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
 
         var inDistrict = await partner.FindNearbyAsync(new FindNearbyRequest { Location = InJinjiang });
         var outside = await RpcAssert.Fails(StatusCode.Unimplemented, () => partner.FindNearbyAsync(new FindNearbyRequest { Location = InJinniu }).ResponseAsync);
@@ -89,7 +89,11 @@ public sealed class FeatureFlagTests
         Assert.Equal(FeatureState.On, seenOutside.Features.Single(f => f.Flag == "CaseWatch").State); // not configured
         Assert.Equal(FeatureState.On, seenForStaff.Features.Single(f => f.Flag == "ServiceCircle").State);
         Assert.InRange(applicationsOn, 25, 75); // half of the callers, by a stable hash of who they are
-        await RpcAssert.Fails(StatusCode.PermissionDenied, () => notAdmin.ListFeaturesAsync(new ListFeaturesRequest()).ResponseAsync);
+        var ownUnit = await notAdmin.ListFeaturesAsync(new ListFeaturesRequest { ClientId = TestIdentity.Partner }); // their unit by default
+        var ownCircle = ownUnit.Features.Single(f => f.Flag == "ServiceCircle");
+        Assert.Equal((FeatureState.On, "510104"), (ownCircle.State, ownCircle.District));
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => notAdmin.ListFeaturesAsync(new ListFeaturesRequest { UnitCode = "510106" }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, () => notAdmin.ListFeaturesAsync(new ListFeaturesRequest { Location = InJinniu }).ResponseAsync);
     }
 
     private static async Task<RpcException> RefusedAsync(ServiceCircleService.ServiceCircleServiceClient circle, StatusCode code) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Microsoft.Playwright;
@@ -18,28 +19,12 @@ public sealed class OpsPageTests(BackboneFixture fixture)
     [Fact]
     public async Task A_district_head_sees_cases_and_directive_coverage_move_live()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run ./test.sh, which installs it (apt-get install chromium).");
         var node = fixture.Node;
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "zh-CN", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
-
-        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        page.Console += (_, message) => console.Enqueue($"{message.Type}: {message.Text}");
-        page.PageError += (_, error) => console.Enqueue($"error: {error}");
-        await page.GotoAsync($"http://127.0.0.1:{node.Settings.WebPort}/ops/");
-        await page.FillAsync("#mobile", TestIdentity.DistrictHandlerMobile);
-        await page.FillAsync("#password", TestIdentity.StaffPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var (page, console) = await SignInAsync(browser, TestIdentity.DistrictHandlerMobile);
         var street = page.Locator($"[data-testid='open-{TestIdentity.StreetUnit}']");
-        try
-        {
-            await street.WaitForAsync(new() { Timeout = 20_000 });
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"The tree never showed at {page.Url}. Browser console:\n{string.Join('\n', console)}\n{await page.ContentAsync()}");
-        }
+        await ShowsAsync(page, street, console);
 
         var before = int.Parse(await street.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -79,6 +64,59 @@ public sealed class OpsPageTests(BackboneFixture fixture)
 
         await page.GotoAsync($"http://127.0.0.1:{node.Settings.WebPort}/ops/?lang=en"); // English, same sign-in
         await page.GetByText("Units: open and overdue cases, the three rates").WaitForAsync(new() { Timeout = 20_000 });
+    }
+
+    [Fact]
+    public async Task A_city_administrator_sees_the_feature_flags_and_opens_the_cluster_view()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var (page, console) = await SignInAsync(browser, TestIdentity.CityAdminMobile);
+        var circle = page.Locator("[data-testid='flag-ServiceCircle']");
+        await ShowsAsync(page, circle, console);
+        var flag = await circle.InnerTextAsync();
+        var cluster = page.Locator("#cluster");
+        await cluster.WaitForAsync(new() { Timeout = 20_000 }); // shown once the dashboard session is open
+
+        var dashboard = await page.RunAndWaitForPopupAsync(() => cluster.ClickAsync());
+        var silos = dashboard.Locator(".info-box-content:has-text('Active Silos') .info-box-number"); // read from the cluster itself
+        await ShowsAsync(dashboard, silos, console);
+
+        Assert.Equal("15分钟生活圈: 已开放", flag);
+        Assert.EndsWith("/dashboard/", dashboard.Url, StringComparison.Ordinal);
+        Assert.Equal("1", await silos.InnerTextAsync());
+    }
+
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run ./test.sh, which installs it (apt-get install chromium).");
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    /// <summary>Opens the operations page and signs in through the sign-on's form; the console collects what the page logged.</summary>
+    private async Task<(IPage Page, ConcurrentQueue<string> Console)> SignInAsync(IBrowser browser, string mobile)
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "zh-CN", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+        var console = new ConcurrentQueue<string>();
+        page.Console += (_, message) => console.Enqueue($"{message.Type}: {message.Text}");
+        page.PageError += (_, error) => console.Enqueue($"error: {error}");
+        await page.GotoAsync($"http://127.0.0.1:{fixture.Node.Settings.WebPort}/ops/");
+        await page.FillAsync("#mobile", mobile);
+        await page.FillAsync("#password", TestIdentity.StaffPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        return (page, console);
+    }
+
+    private static async Task ShowsAsync(IPage page, ILocator element, ConcurrentQueue<string> console)
+    {
+        try
+        {
+            await element.WaitForAsync(new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The page never showed {element} at {page.Url}. Browser console:\n{string.Join('\n', console)}\n{await page.ContentAsync()}");
+        }
     }
 
     private static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done)

@@ -1,0 +1,125 @@
+using System.Security.Claims;
+using Backbone.Grains.Abstractions.Access;
+using Backbone.Silo.Gateway;
+using Backbone.Silo.Hosting;
+using Backbone.Silo.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Orleans.Dashboard;
+
+namespace Backbone.Silo.Operations;
+
+/// <summary>
+/// The cluster view: the Orleans Dashboard at <c>/dashboard/</c> on the web port, for city administrators
+/// only. The dashboard is a browser page that calls its own JSON endpoints, so it needs a cookie, not a
+/// bearer token: the operations page posts a city administrator's access token to <see cref="SessionPath"/>,
+/// which checks it and answers with a cookie scoped to <c>/dashboard</c> that lasts no longer than the token.
+/// The dashboard's grain-state reader is refused: it would show a citizen's record without a purpose and
+/// without the access log.
+/// </summary>
+public static class ClusterDashboard
+{
+    public const string Path = "/dashboard";
+    public const string SessionPath = "/ops/dashboard-session";
+    public const string CookieName = "backbone.dashboard";
+
+    private const string Scheme = "dashboard";
+    private static readonly TimeSpan MaxSession = TimeSpan.FromHours(1);
+
+    public static void AddClusterDashboard(this ISiloBuilder silo, BackboneOptions options)
+    {
+        if (options.Dashboard.Enabled)
+        {
+            // Grain-method profiling runs only while someone has the dashboard open (it stops a minute after the last look).
+            silo.AddDashboard();
+        }
+    }
+
+    public static void AddClusterDashboardSession(this IServiceCollection services)
+    {
+        services.AddAuthorization();
+        services.AddAuthentication().AddCookie(Scheme, cookie =>
+        {
+            cookie.Cookie.Name = CookieName;
+            cookie.Cookie.Path = Path;
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.SlidingExpiration = false;
+            cookie.ExpireTimeSpan = MaxSession;
+            cookie.Events.OnRedirectToLogin = redirect =>
+            {
+                // The page itself goes to the operations page to sign in; its data calls just fail.
+                if (redirect.Request.Path == Path || redirect.Request.Path == Path + "/" || redirect.Request.Path == Path + "/index.html")
+                {
+                    redirect.Response.Redirect(OpsPage.Path);
+                }
+                else
+                {
+                    redirect.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                }
+
+                return Task.CompletedTask;
+            };
+            cookie.Events.OnRedirectToAccessDenied = denied =>
+            {
+                denied.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+        });
+    }
+
+    public static void MapClusterDashboard(this WebApplication app, BackboneOptions options)
+    {
+        if (!options.Dashboard.Enabled)
+        {
+            return;
+        }
+
+        app.MapPost(SessionPath, OpenSessionAsync);
+        app.MapOrleansDashboard(routePrefix: Path)
+            .RequireAuthorization(policy => policy
+                .AddAuthenticationSchemes(Scheme)
+                .RequireClaim(BackboneClaimTypes.Role, StaffRoles.CityAdmin))
+            .AddEndpointFilter(async (call, next) => call.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) == true
+                ? Results.Json(new { code = 7, message = "Grain state holds personal data: it is read through the services, with a purpose and an access-log entry.", details = Array.Empty<object>() },
+                    statusCode: StatusCodes.Status403Forbidden)
+                : await next(call));
+    }
+
+    private static async Task OpenSessionAsync(HttpContext http)
+    {
+        var bearer = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (!bearer.Succeeded || bearer.Principal is null)
+        {
+            await JsonBodyCheck.WriteStatusAsync(http, StatusCodes.Status401Unauthorized, 16, "Send a city administrator's access token as the bearer token.");
+            return;
+        }
+
+        var caller = Caller.FromPrincipal(bearer.Principal);
+        if (!caller.IsStaff || caller.Role != StaffRoles.CityAdmin)
+        {
+            await JsonBodyCheck.WriteStatusAsync(http, StatusCodes.Status403Forbidden, 7, "The cluster view is for city administrators.");
+            return;
+        }
+
+        var identity = new ClaimsIdentity(Scheme, BackboneClaimTypes.Name, BackboneClaimTypes.Role);
+        identity.AddClaim(new Claim(BackboneClaimTypes.Subject, caller.Subject));
+        identity.AddClaim(new Claim(BackboneClaimTypes.Role, StaffRoles.CityAdmin));
+        var tokenExpires = bearer.Properties?.ExpiresUtc ?? DateTimeOffset.UtcNow;
+        var maxExpires = DateTimeOffset.UtcNow + MaxSession;
+        await http.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties
+        {
+            ExpiresUtc = tokenExpires < maxExpires ? tokenExpires : maxExpires,
+            IsPersistent = false,
+        });
+        http.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>The claim names the access tokens use (inbound claims are not mapped).</summary>
+    private static class BackboneClaimTypes
+    {
+        public const string Subject = "sub";
+        public const string Name = "name";
+        public const string Role = "role";
+    }
+}
