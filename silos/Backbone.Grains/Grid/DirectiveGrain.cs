@@ -243,14 +243,17 @@ public sealed class UnitDirectivesGrain(
 
     public async Task Receive(string directiveId, NewDirective directive, DateTimeOffset issueTime)
     {
+        // Stored here while it travels on down: the levels write at the same time (into the same group
+        // commits) instead of one after another; the caller hears back once all of them have.
+        var deepest = directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community;
+        var handedDown = grid.ChildrenOf(this.GetPrimaryKeyString()).Where(c => GridUnitCode.LevelOf(c) <= deepest)
+            .Select(child => grains.GetGrain<IUnitDirectivesGrain>(child).Receive(directiveId, directive, issueTime)).ToList();
         if (!Received.ContainsKey(directiveId))
         {
-            await Store(new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, []));
+            handedDown.Add(Store(new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, [])));
         }
 
-        var deepest = directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community;
-        await Task.WhenAll(grid.ChildrenOf(this.GetPrimaryKeyString()).Where(c => GridUnitCode.LevelOf(c) <= deepest)
-            .Select(child => grains.GetGrain<IUnitDirectivesGrain>(child).Receive(directiveId, directive, issueTime)));
+        await Task.WhenAll(handedDown);
     }
 
     public async Task<DirectiveReceipt> Acknowledge(string directiveId, string by)
