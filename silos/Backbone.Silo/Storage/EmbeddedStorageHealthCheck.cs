@@ -6,9 +6,9 @@ public sealed class EmbeddedStorageHealthCheck(SqliteDatabase database, TimeProv
     protected override string StoreName => "embedded store";
 
     protected override Task ProbeAsync(CancellationToken cancellationToken) =>
-        database.ReadAsync(async connection =>
+        database.ReadAsync(async session =>
         {
-            await using var command = connection.Command("SELECT 1");
+            var command = session.Command("SELECT 1");
             return await command.ExecuteScalarAsync(cancellationToken);
         }, cancellationToken);
 }

@@ -10,16 +10,22 @@ namespace Backbone.Silo.Storage;
 /// one writer takes every write waiting, runs them in one transaction, commits once (one fsync for the
 /// group), and only then answers each of them. Under load many writes share an fsync; alone, a write
 /// waits for no one. Every write is one modifying statement, which SQLite undoes by itself when it
-/// fails, so a failed write leaves the rest of its group intact.
+/// fails, so a failed write leaves the rest of its group intact. Connections stay open with the
+/// statements they prepared (<see cref="SqliteSession"/>): a point read is then a bind and a step, about a
+/// third of what opening, preparing and finalizing each time cost.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
     /// <summary>Writes committed together at most (a bound on one transaction's size and latency).</summary>
     public const int MaxGroup = 256;
 
+    /// <summary>Idle reader connections kept open; more are opened under load and closed when handed back.</summary>
+    private const int IdleReaders = 16;
+
     private readonly string _connectionString;
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteSession> _readers = [];
 
     public SqliteDatabase(DataDirectory directory)
     {
@@ -62,17 +68,43 @@ public sealed class SqliteDatabase : IDisposable
         CREATE INDEX IF NOT EXISTS reminders_by_hash ON reminders (grain_hash);
         """;
 
-    public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken = default)
+    public async Task<T> ReadAsync<T>(Func<SqliteSession, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await work(connection);
+        if (!_readers.TryTake(out var session))
+        {
+            var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            session = new SqliteSession(connection);
+        }
+
+        T result;
+        try
+        {
+            result = await work(session);
+        }
+        catch
+        {
+            session.Dispose(); // in whatever state the failure left it
+            throw;
+        }
+
+        if (_readers.Count < IdleReaders)
+        {
+            _readers.Add(session);
+        }
+        else
+        {
+            session.Dispose();
+        }
+
+        return result;
     }
 
     /// <summary>
     /// Runs <paramref name="work"/> (one modifying statement, and reads) in the writer's transaction;
     /// returns its result once that transaction is committed.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken = default)
+    public async Task<T> WriteAsync<T>(Func<SqliteSession, Task<T>> work, CancellationToken cancellationToken = default)
     {
         var pending = new PendingWrite(async connection => await work(connection), cancellationToken);
         if (!_writes.Writer.TryWrite(pending))
@@ -86,7 +118,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>The one writer: each group of waiting writes in one transaction, answered after its commit.</summary>
     private async Task WriteGroupsAsync()
     {
-        SqliteConnection? connection = null;
+        SqliteSession? writer = null;
         var group = new List<(PendingWrite Write, object? Result, Exception? Error)>(MaxGroup);
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -109,13 +141,13 @@ public sealed class SqliteDatabase : IDisposable
 
             try
             {
-                connection ??= await OpenAsync(CancellationToken.None);
-                Execute(connection, "BEGIN IMMEDIATE;");
+                writer ??= await OpenWriterAsync();
+                writer.Command("BEGIN IMMEDIATE;").ExecuteNonQuery();
                 for (var i = 0; i < group.Count; i++)
                 {
                     try
                     {
-                        group[i] = group[i] with { Result = await group[i].Write.Work(connection) };
+                        group[i] = group[i] with { Result = await group[i].Write.Work(writer) };
                     }
                     catch (SqliteException e) when (e.SqliteErrorCode is 19) // SQLITE_CONSTRAINT: that statement alone was undone
                     {
@@ -123,7 +155,7 @@ public sealed class SqliteDatabase : IDisposable
                     }
                 }
 
-                Execute(connection, "COMMIT;");
+                writer.Command("COMMIT;").ExecuteNonQuery();
             }
             catch (Exception e)
             {
@@ -133,8 +165,8 @@ public sealed class SqliteDatabase : IDisposable
                     write.Done.TrySetException(e);
                 }
 
-                connection?.Dispose();
-                connection = null;
+                writer?.Dispose();
+                writer = null;
                 continue;
             }
 
@@ -151,15 +183,15 @@ public sealed class SqliteDatabase : IDisposable
             }
         }
 
-        connection?.Dispose();
+        writer?.Dispose();
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<SqliteSession> OpenWriterAsync()
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await connection.OpenAsync();
         Execute(connection, "PRAGMA synchronous = FULL;");
-        return connection;
+        return new SqliteSession(connection);
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -173,27 +205,55 @@ public sealed class SqliteDatabase : IDisposable
     {
         _writes.Writer.TryComplete();
         _writer.GetAwaiter().GetResult(); // what was accepted is committed (or failed) before the file closes
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
 
-    private sealed record PendingWrite(Func<SqliteConnection, Task<object?>> Work, CancellationToken CancellationToken)
+    private sealed record PendingWrite(Func<SqliteSession, Task<object?>> Work, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 
-internal static class SqliteCommandExtensions
+/// <summary>
+/// An open connection and the statements it has prepared, used by one operation at a time. Its commands
+/// are kept for the next operation: dispose the readers they return, never the commands.
+/// </summary>
+public sealed class SqliteSession(SqliteConnection connection) : IDisposable
 {
-    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    /// <summary>The statement for <paramref name="sql"/> (prepared on first use), bound to these values.</summary>
+    public SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
         return command;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        connection.Dispose();
     }
 }

@@ -15,9 +15,9 @@ public sealed class SqliteGrainStorage(
 {
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var row = await database.ReadAsync(async connection =>
+        var row = await database.ReadAsync(async session =>
         {
-            await using var command = connection.Command(
+            var command = session.Command(
                 "SELECT etag, payload FROM grain_state WHERE store = $store AND state_name = $state AND grain_id = $grain",
                 ("$store", storeName), ("$state", stateName), ("$grain", grainId.ToString()));
             await using var reader = await command.ExecuteReaderAsync();
@@ -42,10 +42,10 @@ public sealed class SqliteGrainStorage(
         var payload = serializer.Serialize(grainState.State).ToArray();
         var newEtag = Guid.NewGuid().ToString("N");
         var expected = grainState.ETag;
-        var written = await database.WriteAsync(async connection =>
+        var written = await database.WriteAsync(async session =>
         {
-            await using var command = expected is null
-                ? connection.Command(
+            var command = expected is null
+                ? session.Command(
                     """
                     INSERT INTO grain_state (store, state_name, grain_id, etag, payload, updated_at)
                     VALUES ($store, $state, $grain, $etag, $payload, $now)
@@ -53,7 +53,7 @@ public sealed class SqliteGrainStorage(
                     """,
                     ("$store", storeName), ("$state", stateName), ("$grain", grainId.ToString()),
                     ("$etag", newEtag), ("$payload", payload), ("$now", DateTimeOffset.UtcNow.ToString("O")))
-                : connection.Command(
+                : session.Command(
                     """
                     UPDATE grain_state SET etag = $etag, payload = $payload, updated_at = $now
                     WHERE store = $store AND state_name = $state AND grain_id = $grain AND etag = $expected
@@ -76,18 +76,18 @@ public sealed class SqliteGrainStorage(
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var expected = grainState.ETag;
-        var consistent = await database.WriteAsync(async connection =>
+        var consistent = await database.WriteAsync(async session =>
         {
             if (expected is null)
             {
                 // Nothing was read, so nothing may have been written since.
-                await using var probe = connection.Command(
+                var probe = session.Command(
                     "SELECT 1 FROM grain_state WHERE store = $store AND state_name = $state AND grain_id = $grain",
                     ("$store", storeName), ("$state", stateName), ("$grain", grainId.ToString()));
                 return await probe.ExecuteScalarAsync() is null;
             }
 
-            await using var command = connection.Command(
+            var command = session.Command(
                 "DELETE FROM grain_state WHERE store = $store AND state_name = $state AND grain_id = $grain AND etag = $expected",
                 ("$store", storeName), ("$state", stateName), ("$grain", grainId.ToString()), ("$expected", expected));
             return await command.ExecuteNonQueryAsync() == 1;

@@ -31,9 +31,9 @@ public sealed class SqliteReminderTable(SqliteDatabase database) : IReminderTabl
     public async Task<string?> UpsertRow(ReminderEntry entry)
     {
         var etag = Guid.NewGuid().ToString("N");
-        await database.WriteAsync(async connection =>
+        await database.WriteAsync(async session =>
         {
-            await using var command = connection.Command(
+            var command = session.Command(
                 """
                 INSERT INTO reminders (grain_id, reminder_name, grain_hash, start_at, period, etag)
                 VALUES ($grain, $name, $hash, $start, $period, $etag)
@@ -51,9 +51,9 @@ public sealed class SqliteReminderTable(SqliteDatabase database) : IReminderTabl
 
     public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag)
     {
-        var removed = await database.WriteAsync(async connection =>
+        var removed = await database.WriteAsync(async session =>
         {
-            await using var command = connection.Command(
+            var command = session.Command(
                 "DELETE FROM reminders WHERE grain_id = $grain AND reminder_name = $name AND etag = $etag",
                 ("$grain", grainId.ToString()), ("$name", reminderName), ("$etag", eTag));
             return await command.ExecuteNonQueryAsync();
@@ -63,17 +63,17 @@ public sealed class SqliteReminderTable(SqliteDatabase database) : IReminderTabl
 
     public async Task TestOnlyClearTable()
     {
-        await database.WriteAsync(async connection =>
+        await database.WriteAsync(async session =>
         {
-            await using var command = connection.Command("DELETE FROM reminders");
+            var command = session.Command("DELETE FROM reminders");
             return await command.ExecuteNonQueryAsync();
         });
     }
 
     private Task<ReminderTableData> Query(string sql, params (string Name, object? Value)[] parameters) =>
-        database.ReadAsync(async connection =>
+        database.ReadAsync(async session =>
         {
-            await using var command = connection.Command(sql, parameters);
+            var command = session.Command(sql, parameters);
             await using var reader = await command.ExecuteReaderAsync();
             var entries = new List<ReminderEntry>();
             while (await reader.ReadAsync())
