@@ -69,7 +69,7 @@ public sealed class DirectiveGrain(
 
         State.Directive = directive;
         State.IssueTime = clock.GetUtcNow();
-        State.Receivers = [.. ReceiversUnder(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
+        State.Receivers = [.. grid.Descendants(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
         await record.WriteOrForgetAsync(this);
         var wait = directive.AckDeadline - clock.GetUtcNow();
         await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeSpan.FromMinutes(1));
@@ -135,18 +135,6 @@ public sealed class DirectiveGrain(
         await record.WriteOrForgetAsync(this);
     }
 
-    private IEnumerable<string> ReceiversUnder(string unit, UnitLevel deepest)
-    {
-        foreach (var child in grid.ChildrenOf(unit).Where(c => GridUnitCode.LevelOf(c) <= deepest))
-        {
-            yield return child;
-            foreach (var below in ReceiversUnder(child, deepest))
-            {
-                yield return below;
-            }
-        }
-    }
-
     private void Changed()
     {
         var snapshot = Snapshot();
@@ -210,7 +198,13 @@ public sealed class UnitDirectivesRecord
     [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch them arrive.</summary>
+/// <summary>
+/// One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch
+/// them arrive. Always active (the command network stays in memory, a few KB a unit, and is woken at start
+/// by <c>DirectiveNetwork</c>), so a directive at any hour reaches the whole city without first reading
+/// ten thousand inboxes back from storage.
+/// </summary>
+[CollectionAgeLimit(AlwaysActive = true)]
 public sealed class UnitDirectivesGrain(
     [PersistentState("unit-directives")] IPersistentState<UnitDirectivesRecord> record,
     GridSeed grid,

@@ -52,6 +52,19 @@ public sealed class GridSeed
 
     public IReadOnlyList<string> ChildrenOf(string code) => _children.GetValueOrDefault(code) ?? [];
 
+    /// <summary>Every unit below <paramref name="code"/> down to the level <paramref name="deepest"/>, each before its children.</summary>
+    public IEnumerable<string> Descendants(string code, UnitLevel deepest = UnitLevel.Grid)
+    {
+        foreach (var child in ChildrenOf(code).Where(c => GridUnitCode.LevelOf(c) <= deepest))
+        {
+            yield return child;
+            foreach (var below in Descendants(child, deepest))
+            {
+                yield return below;
+            }
+        }
+    }
+
     /// <summary>The grid covering the point, or null outside every grid.</summary>
     public SeedUnit? Locate(GeoPoint point) => _locator.Locate(point);
 

@@ -86,7 +86,7 @@ public sealed partial class GridService
     {
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
-        var inbox = grains.GetGrain<IUnitDirectivesGrain>(request.UnitCode);
+        var inbox = InboxOf(request.UnitCode);
         var changes = Channel.CreateUnbounded<Grains.Abstractions.Grid.DirectiveReceipt>();
         var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(new UnitDirectivesWatcher(changes.Writer));
         var live = false;
@@ -113,7 +113,7 @@ public sealed partial class GridService
     {
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
-        var received = await grains.GetGrain<IUnitDirectivesGrain>(request.UnitCode).List();
+        var received = await InboxOf(request.UnitCode).List();
         return new ListDirectivesResponse { Directives = { received.Select(r => ToProto(r, request.UnitCode)) } };
     }
 
@@ -124,6 +124,11 @@ public sealed partial class GridService
         var unit = caller.Unit ?? throw DomainException.PermissionDenied("Only staff acknowledge directives, for their own unit.");
         return ToProto(await grains.GetGrain<IUnitDirectivesGrain>(unit).Acknowledge(request.DirectiveId, caller.Subject), unit);
     }
+
+    /// <summary>The inbox of a unit of the tree (inboxes stay active: none is made for a code that is no unit).</summary>
+    private IUnitDirectivesGrain InboxOf(string unitCode) => seed.Find(unitCode) is null
+        ? throw DomainException.NotFound($"No unit with code {unitCode} exists.")
+        : grains.GetGrain<IUnitDirectivesGrain>(unitCode);
 
     private static void EnsureWithinOwnUnit(string unitCode, Caller caller)
     {

@@ -172,6 +172,7 @@ public static class BackboneHost
         // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), the city's cases by state, Orleans
         // (activations, messages), the runtime.
         builder.Services.AddHostedService<CaseCountsGauge>();
+        builder.Services.AddHostedService<DirectiveNetwork>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(RpcMetrics.MeterName, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()

@@ -37,6 +37,25 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task Every_units_inbox_is_active_soon_after_start_so_a_directive_never_waits_on_storage()
+    {
+        var seed = Node.Services.GetRequiredService<GridSeed>();
+        var management = Node.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+
+        var active = await Eventually.Get(async () =>
+        {
+            var statistics = await management.GetSimpleGrainStatistics();
+            var inboxes = statistics.Where(s => s.GrainType.Contains(nameof(UnitDirectivesGrain), StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+            return inboxes >= seed.Count - 1 ? (object)inboxes : null;
+        }, "The directive inboxes were never all active.");
+        var unknown = await RpcAssert.Fails(StatusCode.NotFound, async () => await (await Grid(TestIdentity.CityAdminMobile))
+            .ListDirectivesAsync(new ListDirectivesRequest { UnitCode = "510104099099" }));
+
+        Assert.Equal(seed.Count - 1, (int)active); // every unit below the city, and none for a code that is no unit
+        Assert.Contains("510104099099", unknown.Status.Detail);
+    }
+
+    [Fact]
     public async Task Acknowledgements_count_once_per_unit_and_level_and_only_for_units_that_received_it()
     {
         var district = await Grid(TestIdentity.DistrictHandlerMobile);

@@ -1,4 +1,5 @@
 using Backbone.Grains.Citizens;
+using Microsoft.Data.Sqlite;
 using Orleans.Storage;
 
 namespace Backbone.Tests.Storage;
@@ -158,5 +159,47 @@ public sealed class SqliteGrainStorageTests : IDisposable
         Assert.False(otherStore.RecordExists);
         Assert.False(otherState.RecordExists);
         Assert.False(otherGrain.RecordExists);
+    }
+
+    [Fact]
+    public async Task A_data_directory_from_before_grain_states_left_WITHOUT_ROWID_keeps_every_state_and_etag()
+    {
+        var storage = _store.GrainStorage();
+        var written = Citizen("欧阳娜娜");
+        await storage.WriteStateAsync(StateName, _grain, written);
+        _store.Reopen(file =>
+        {
+            // The table as earlier versions made it.
+            using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                ALTER TABLE grain_state RENAME TO old_rows;
+                CREATE TABLE grain_state (store TEXT NOT NULL, state_name TEXT NOT NULL, grain_id TEXT NOT NULL, etag TEXT NOT NULL,
+                    payload BLOB NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (store, state_name, grain_id)) WITHOUT ROWID;
+                INSERT INTO grain_state SELECT * FROM old_rows;
+                DROP TABLE old_rows;
+                """;
+            command.ExecuteNonQuery();
+        });
+
+        var moved = await ReadBack();
+        var etagAfterMove = moved.ETag;
+        moved.State!.Phone = "13800000000";
+        await _store.GrainStorage().WriteStateAsync(StateName, _grain, moved); // the etag read still holds
+        var schema = await _store.Database.ReadAsync(async session =>
+            (string)(await session.Command("SELECT sql FROM sqlite_master WHERE name = 'grain_state'").ExecuteScalarAsync())!);
+        var after = await ReadBack();
+
+        Assert.Equal(written.ETag, etagAfterMove);
+        Assert.Equal(("欧阳娜娜", "13800000000"), (after.State!.Name, after.State.Phone));
+        Assert.DoesNotContain("WITHOUT ROWID", schema, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<GrainState<CitizenState>> ReadBack()
+    {
+        var state = new GrainState<CitizenState>(new CitizenState());
+        await _store.GrainStorage().ReadStateAsync(StateName, _grain, state);
+        return state;
     }
 }

@@ -36,11 +36,13 @@ public sealed class SqliteStore : IDisposable
 
     public SqliteReminderTable ReminderTable() => new(Database);
 
-    /// <summary>Closes the file and opens it again, as a restarted host would.</summary>
-    public void Reopen()
+    /// <summary>Closes the file and opens it again, as a restarted host would (doing <paramref name="whileClosed"/> to the file in between).</summary>
+    public void Reopen(Action<string>? whileClosed = null)
     {
         Database.Dispose();
+        var file = _directory.DatabaseFile;
         _directory.Dispose();
+        whileClosed?.Invoke(file);
         _directory = DataDirectory.Open(Path);
         Database = new SqliteDatabase(_directory);
     }
