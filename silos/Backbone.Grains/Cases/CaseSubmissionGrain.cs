@@ -19,6 +19,7 @@ public sealed class CaseSubmissionState
 /// created, then listed for its citizen, so a retry after a crash at any step finishes the same one
 /// (creating and listing are idempotent, so a retry simply repeats them).
 /// </summary>
+[CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
 public sealed class CaseSubmissionGrain(
     [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
     IGrainFactory grains) : Grain, ICaseSubmissionGrain

@@ -168,6 +168,7 @@ public sealed class DirectiveIssueRecord
 }
 
 /// <summary>One issue attempt: the directive id is saved first, so a retry after a crash finishes the same directive.</summary>
+[CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
 public sealed class DirectiveIssueGrain(
     [PersistentState("directive-issue")] IPersistentState<DirectiveIssueRecord> attempt,
     IGrainFactory grains) : Grain, IDirectiveIssueGrain
