@@ -89,3 +89,13 @@ public interface ICitizenCasesGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<CaseIdPage> Page(int offset, int count);
 }
+
+/// <summary>A sealed run of a citizen's older case ids, keyed <c>{citizen id}/{chunk number}</c>; written once.</summary>
+public interface ICitizenCasesChunkGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the ids (again, after a crash between sealing and forgetting: the same ids).</summary>
+    Task Seal(IReadOnlyList<string> caseIds);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<string>> Get();
+}

@@ -6,25 +6,90 @@ namespace Backbone.Grains.Cases;
 [GenerateSerializer]
 public sealed class CitizenCasesState
 {
-    /// <summary>Case ids, oldest first.</summary>
+    /// <summary>Case ids, oldest first, since the last sealed chunk (before chunks existed: all of them).</summary>
     [Id(0)] public List<string> CaseIds { get; set; } = [];
+
+    /// <summary>How many chunks of older ids are sealed (<see cref="ICitizenCasesChunkGrain"/>, numbered from 0).</summary>
+    [Id(1)] public int SealedChunks { get; set; }
 }
 
-public sealed class CitizenCasesGrain([PersistentState("citizen-cases")] IPersistentState<CitizenCasesState> cases) : Grain, ICitizenCasesGrain
+/// <summary>
+/// A citizen's cases, newest first for their app. Adding a case rewrites only the ids since the last
+/// sealed chunk: every <see cref="ChunkSize"/> ids are sealed into a chunk grain, so a citizen with many
+/// cases never makes each new one rewrite the whole list. The whole list is held in memory while the
+/// grain is active (read back from the chunks on activation), which also keeps adding idempotent.
+/// </summary>
+public sealed class CitizenCasesGrain(
+    [PersistentState("citizen-cases")] IPersistentState<CitizenCasesState> cases,
+    IGrainFactory grains) : Grain, ICitizenCasesGrain
 {
+    public const int ChunkSize = 64;
+
+    private readonly List<string> _all = [];
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+    private CitizenCasesState State => cases.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var chunks = await Task.WhenAll(Enumerable.Range(0, State.SealedChunks).Select(n => Chunk(n).Get()));
+        foreach (var id in chunks.SelectMany(c => c).Concat(State.CaseIds))
+        {
+            if (_known.Add(id))
+            {
+                _all.Add(id);
+            }
+        }
+    }
+
     public async Task Add(string caseId)
     {
-        if (!cases.State.CaseIds.Contains(caseId))
+        if (!_known.Add(caseId))
         {
-            cases.State.CaseIds.Add(caseId);
-            await cases.WriteOrForgetAsync(this);
+            return;
         }
+
+        _all.Add(caseId);
+        State.CaseIds.Add(caseId);
+        while (State.CaseIds.Count >= ChunkSize)
+        {
+            // The chunk first: a crash before the state below is written seals the same ids again.
+            await Chunk(State.SealedChunks).Seal(State.CaseIds.GetRange(0, ChunkSize));
+            State.CaseIds.RemoveRange(0, ChunkSize);
+            State.SealedChunks++;
+        }
+
+        await cases.WriteOrForgetAsync(this);
     }
 
     public Task<CaseIdPage> Page(int offset, int count)
     {
-        var ids = cases.State.CaseIds;
-        var page = Enumerable.Range(0, Math.Max(0, Math.Min(count, ids.Count - offset))).Select(i => ids[ids.Count - 1 - offset - i]).ToList();
-        return Task.FromResult(new CaseIdPage(page, ids.Count));
+        var page = Enumerable.Range(0, Math.Max(0, Math.Min(count, _all.Count - offset))).Select(i => _all[_all.Count - 1 - offset - i]).ToList();
+        return Task.FromResult(new CaseIdPage(page, _all.Count));
     }
+
+    private ICitizenCasesChunkGrain Chunk(int number) => grains.GetGrain<ICitizenCasesChunkGrain>($"{this.GetPrimaryKeyString()}/{number}");
+}
+
+[GenerateSerializer]
+public sealed class CitizenCasesChunkState
+{
+    [Id(0)] public List<string> CaseIds { get; set; } = [];
+}
+
+[CollectionAgeLimit(Minutes = 2)] // read when its citizen's list activates, then not again
+public sealed class CitizenCasesChunkGrain([PersistentState("citizen-cases-chunk")] IPersistentState<CitizenCasesChunkState> chunk) : Grain, ICitizenCasesChunkGrain
+{
+    public async Task Seal(IReadOnlyList<string> caseIds)
+    {
+        if (chunk.State.CaseIds.SequenceEqual(caseIds, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        chunk.State.CaseIds = [.. caseIds];
+        await chunk.WriteOrForgetAsync(this);
+    }
+
+    public Task<IReadOnlyList<string>> Get() => Task.FromResult<IReadOnlyList<string>>(chunk.State.CaseIds);
 }

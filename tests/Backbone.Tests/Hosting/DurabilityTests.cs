@@ -45,6 +45,47 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task A_citizen_with_more_cases_than_one_sealed_chunk_lists_each_once_newest_first_after_a_restart()
+    {
+        var settings = NodeSettings.Fresh();
+        var submitted = new List<string>();
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            var citizen = await node.CasesAsCitizenAsync();
+            var first = Appeal(0);
+            for (var i = 0; i < 70; i++) // a chunk seals every 64
+            {
+                submitted.Add((await citizen.SubmitAppealAsync(i == 0 ? first : Appeal(i))).CaseId);
+            }
+
+            Assert.Equal(submitted[0], (await citizen.SubmitAppealAsync(first)).CaseId); // a late retry of a sealed one is not listed again
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var again = await restarted.CasesAsCitizenAsync();
+        var listed = new List<string>();
+        var token = string.Empty;
+        do
+        {
+            var page = await again.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 30, PageToken = token });
+            listed.AddRange(page.Cases.Select(c => c.CaseId));
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+
+        submitted.Reverse();
+        Assert.Equal(submitted, listed);
+    }
+
+    private static SubmitAppealRequest Appeal(int i) => new()
+    {
+        RequestId = TestData.RequestId(),
+        Category = "noise",
+        Description = $"夜间施工噪音第{i}次反映 (night works, report {i})",
+        Location = new LatLng { Latitude = 30.59, Longitude = 104.063 },
+    };
+
+    [Fact]
     public async Task Every_acknowledged_registration_survives_kill_9_of_the_host()
     {
         var settings = NodeSettings.Fresh();
