@@ -80,10 +80,17 @@ public static class ClusterDashboard
             .RequireAuthorization(policy => policy
                 .AddAuthenticationSchemes(Scheme)
                 .RequireClaim(BackboneClaimTypes.Role, StaffRoles.CityAdmin))
-            .AddEndpointFilter(async (call, next) => call.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) == true
-                ? Results.Json(new { code = 7, message = "Grain state holds personal data: it is read through the services, with a purpose and an access-log entry.", details = Array.Empty<object>() },
-                    statusCode: StatusCodes.Status403Forbidden)
-                : await next(call));
+            .AddEndpointFilter(async (call, next) =>
+            {
+                if (call.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) != true)
+                {
+                    return await next(call);
+                }
+
+                await JsonBodyCheck.WriteStatusAsync(call.HttpContext, StatusCodes.Status403Forbidden, 7,
+                    "Grain state holds personal data: it is read through the services, with a purpose and an access-log entry.");
+                return Results.Empty;
+            });
     }
 
     private static async Task OpenSessionAsync(HttpContext http)

@@ -19,6 +19,11 @@ public static class ClusterStorageExtensions
         // Failure detection and call timeouts, for operators who tune them (Orleans' own option names).
         silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
         silo.Configure<SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
+        // Under memory pressure (a registration storm in a memory-limited container) idle activations are
+        // shed: their state is stored, so the next call reactivates them. Without it a node under a GC heap
+        // limit of 800 MiB died of OutOfMemoryException 77,000 registrations into a storm (docs/benchmarks.md).
+        silo.Configure<GrainCollectionOptions>(collection => collection.EnableActivationSheddingOnMemoryPressure = true);
+        silo.Configure<GrainCollectionOptions>(configuration.GetSection("Orleans:GrainCollection"));
 
         var cluster = options.Cluster;
         switch (cluster.Provider)

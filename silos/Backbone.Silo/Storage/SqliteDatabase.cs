@@ -141,7 +141,7 @@ public sealed class SqliteDatabase : IDisposable
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteSession, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingWrite(async connection => await work(connection), cancellationToken);
+        var pending = new PendingWrite(async session => await work(session), cancellationToken);
         if (!_writes.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(SqliteDatabase), "The embedded store is closed.");
