@@ -73,11 +73,34 @@ public sealed record UnitTotals(
         Satisfied + (sign * other.Satisfied),
         Combine(LateByUnit, other.LateByUnit, sign));
 
+    // Runs at every level for every case change: plain loops, no LINQ (it was a tenth of all allocation under appeal load).
     private static Dictionary<TKey, int> Combine<TKey>(IReadOnlyDictionary<TKey, int> left, IReadOnlyDictionary<TKey, int> right, int sign)
-        where TKey : notnull =>
-        left.Select(p => (p.Key, p.Value)).Concat(right.Select(p => (p.Key, Value: sign * p.Value)))
-            .GroupBy(p => p.Key).Select(g => (g.Key, Value: g.Sum(p => p.Value))).Where(p => p.Value != 0)
-            .ToDictionary(p => p.Key, p => p.Value);
+        where TKey : notnull
+    {
+        var sum = new Dictionary<TKey, int>(left.Count + right.Count);
+        foreach (var (key, value) in left)
+        {
+            if (value != 0)
+            {
+                sum[key] = value;
+            }
+        }
+
+        foreach (var (key, value) in right)
+        {
+            var combined = sum.GetValueOrDefault(key) + (sign * value);
+            if (combined == 0)
+            {
+                sum.Remove(key);
+            }
+            else
+            {
+                sum[key] = combined;
+            }
+        }
+
+        return sum;
+    }
 }
 
 /// <summary>

@@ -80,14 +80,21 @@ public sealed class UnitCasesGrain(
 
     public async Task ChildChanged(string childCode, long childVersion, UnitTotals totals)
     {
-        if (_children.TryGetValue(childCode, out var known) && known.Version >= childVersion)
+        var had = _children.TryGetValue(childCode, out var known);
+        if (had && known.Version >= childVersion)
         {
             return;
         }
 
         _children[childCode] = (childVersion, totals);
-        _version = _children.Values.Sum(c => c.Version);
-        _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals));
+        // The child's old figures out, its new ones in: no recount over every child.
+        _version += childVersion - (had ? known.Version : 0);
+        _totals = _totals.Plus(totals);
+        if (had)
+        {
+            _totals = _totals.Plus(known.Totals, sign: -1);
+        }
+
         await TellParent();
     }
 
