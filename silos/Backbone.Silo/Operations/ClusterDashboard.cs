@@ -6,6 +6,7 @@ using Backbone.Silo.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Orleans.Dashboard;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Backbone.Silo.Operations;
 
@@ -79,7 +80,7 @@ public static class ClusterDashboard
         app.MapOrleansDashboard(routePrefix: Path)
             .RequireAuthorization(policy => policy
                 .AddAuthenticationSchemes(Scheme)
-                .RequireClaim(BackboneClaimTypes.Role, StaffRoles.CityAdmin))
+                .RequireClaim(Claims.Role, StaffRoles.CityAdmin))
             .AddEndpointFilter(async (call, next) =>
             {
                 if (call.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) != true)
@@ -109,9 +110,9 @@ public static class ClusterDashboard
             return;
         }
 
-        var identity = new ClaimsIdentity(Scheme, BackboneClaimTypes.Name, BackboneClaimTypes.Role);
-        identity.AddClaim(new Claim(BackboneClaimTypes.Subject, caller.Subject));
-        identity.AddClaim(new Claim(BackboneClaimTypes.Role, StaffRoles.CityAdmin));
+        var identity = new ClaimsIdentity(Scheme, Claims.Name, Claims.Role);
+        identity.AddClaim(new Claim(Claims.Subject, caller.Subject));
+        identity.AddClaim(new Claim(Claims.Role, StaffRoles.CityAdmin));
         var tokenExpires = bearer.Properties?.ExpiresUtc ?? DateTimeOffset.UtcNow;
         var maxExpires = DateTimeOffset.UtcNow + MaxSession;
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties
@@ -120,13 +121,5 @@ public static class ClusterDashboard
             IsPersistent = false,
         });
         http.Response.StatusCode = StatusCodes.Status204NoContent;
-    }
-
-    /// <summary>The claim names the access tokens use (inbound claims are not mapped).</summary>
-    private static class BackboneClaimTypes
-    {
-        public const string Subject = "sub";
-        public const string Name = "name";
-        public const string Role = "role";
     }
 }

@@ -16,29 +16,23 @@ public sealed class OperationsService(FeatureGate features) : V1.OperationsServi
     public override async Task<ListFeaturesResponse> ListFeatures(ListFeaturesRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        if (caller.Role != StaffRoles.CityAdmin)
-        {
-            // Other staff see how the flags stand in their own part of the city (by default, their unit).
-            if (request.UnitCode.Length == 0)
-            {
-                request.UnitCode = caller.Unit ?? string.Empty;
-            }
-
-            if (caller.Unit is not { Length: > 0 } unit || !request.UnitCode.StartsWith(unit, StringComparison.Ordinal) || request.Location is not null)
-            {
-                throw DomainException.PermissionDenied("Staff read the feature flags of their own unit and the units below it; city administrators, for any caller.");
-            }
-        }
-
+        var isAdmin = caller.Role == StaffRoles.CityAdmin;
+        // Other staff see how the flags stand in their own part of the city (by default, their unit).
+        var unitCode = request.UnitCode.Length > 0 || isAdmin ? request.UnitCode : caller.Unit ?? string.Empty;
         DomainException.ThrowIfAny([
-            .. request.UnitCode.Length > 0 ? GridRules.ValidateCode(request.UnitCode, "unit_code") : [],
+            .. unitCode.Length > 0 ? GridRules.ValidateCode(unitCode, "unit_code") : [],
             .. request.Location is { } at ? GridRules.ValidateLocation(at.Latitude, at.Longitude) : [],
         ]);
+        if (!isAdmin && (caller.Unit is not { } unit || !GridUnitCode.IsWithin(unitCode, unit) || request.Location is not null))
+        {
+            throw DomainException.PermissionDenied("Staff read the feature flags of their own unit and the units below it; city administrators, for any caller.");
+        }
+
         GeoPoint? location = request.Location is { } point ? new GeoPoint(point.Latitude, point.Longitude) : null;
         var response = new ListFeaturesResponse();
         foreach (var feature in Features.All)
         {
-            var verdict = await features.EvaluateAsync(feature, request.ClientId, request.Subject, request.UnitCode, location);
+            var verdict = await features.EvaluateAsync(feature, request.ClientId, request.Subject, unitCode, location);
             response.Features.Add(new FeatureStatus
             {
                 Flag = feature,
