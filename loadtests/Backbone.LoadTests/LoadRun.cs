@@ -40,8 +40,8 @@ public static class LoadRun
         using var channels = new ChannelPool(options.Target, options.Connections);
         var context = await PrepareAsync(options, channels, report);
 
-        report.Line("| scenario | phase | step | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses | runner CPU |");
-        report.Line("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        report.Line("| scenario | phase | step | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses | runner CPU | runner late p99 ms |");
+        report.Line("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
         var phases = new List<Phase>();
         var broken = new List<string>();
         var notes = new List<string>();
@@ -177,19 +177,22 @@ public static class LoadRun
     public static IEnumerable<string> Rows(Phase phase)
     {
         var cpu = (phase.RunnerCpu * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
-        yield return Row(phase.Scenario, phase.Name, "all", phase.All, phase.Rate, cpu, phase.Skipped);
+        // Only an open model has a schedule to be late for.
+        var late = phase.Arrival is null ? "—" : Ms(Measurement.Milliseconds(phase.SendLag.GetValueAtPercentile(99)));
+        yield return Row(phase.Scenario, phase.Name, "all", phase.All, phase.Rate, cpu, late, phase.Skipped);
         if (phase.Steps.Count > 1)
         {
             foreach (var (name, step) in phase.Steps.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                yield return Row(string.Empty, string.Empty, name, step, phase.Rate * step.Count / Math.Max(1, phase.All.Count), string.Empty, 0);
+                yield return Row(string.Empty, string.Empty, name, step, phase.Rate * step.Count / Math.Max(1, phase.All.Count), string.Empty, string.Empty, 0);
             }
         }
     }
 
-    private static string Row(string scenario, string phase, string step, Measurement m, double rate, string cpu, long skipped)
+    private static string Ms(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Row(string scenario, string phase, string step, Measurement m, double rate, string cpu, string late, long skipped)
     {
-        static string Ms(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
         var statuses = string.Join(", ", m.Statuses.OrderByDescending(s => s.Value).Select(s => $"{Name(s.Key)} {s.Value}"));
         if (skipped > 0)
         {
@@ -197,7 +200,7 @@ public static class LoadRun
         }
 
         return $"| {scenario} | {phase} | {step} | {rate:0} | {Ms(m.PercentileMs(50))} | {Ms(m.PercentileMs(90))} | {Ms(m.PercentileMs(99))} | " +
-            $"{Ms(m.PercentileMs(99.9))} | {Ms(m.MaxMs)} | {statuses} | {cpu} |";
+            $"{Ms(m.PercentileMs(99.9))} | {Ms(m.MaxMs)} | {statuses} | {cpu} | {late} |";
     }
 
     private static string Name(StatusCode code) => code switch

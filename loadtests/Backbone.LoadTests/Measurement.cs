@@ -111,7 +111,21 @@ public sealed class Phase
 
     public double RunnerCpu { get; private set; }
 
+    /// <summary>
+    /// How late the runner itself sent each call (from when it was due to when it left): part of every
+    /// open-model latency, reported so a reader can tell the runner's lateness from the server's.
+    /// </summary>
+    public LongHistogram SendLag { get; } = new(Stopwatch.Frequency * 60, 2);
+
     public double Rate => All.Count / Math.Max(1e-9, _elapsed / (double)Stopwatch.Frequency);
+
+    public void RecordSendLag(long ticks)
+    {
+        lock (SendLag)
+        {
+            SendLag.RecordValue(Math.Max(1, ticks));
+        }
+    }
 
     public void Record(string step, long ticks, StatusCode status)
     {

@@ -115,6 +115,28 @@ public sealed class RunnerLogicTests
     }
 
     [Fact]
+    public async Task The_open_model_sends_every_call_and_none_before_it_is_due_and_reports_how_late_it_was()
+    {
+        var started = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var scenario = new Scenario("tick", [new Step("tick", 1, () =>
+        {
+            started.Add(Stopwatch.GetTimestamp());
+            return Task.CompletedTask;
+        })]);
+        var arrival = Arrival.Constant(200, TimeSpan.FromSeconds(0.5));
+
+        var phase = await Engine.RunOpenAsync(scenario, "200/s (open)", arrival);
+        var closed = await Engine.RunClosedAsync(scenario, "4 in flight (closed)", 4, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(100, phase.All.Count);
+        Assert.Equal(100, phase.SendLag.TotalCount);
+        var dueTimes = Enumerable.Range(0, 100).Select(n => phase.Start + (long)(arrival.DueSeconds(n) * Stopwatch.Frequency));
+        Assert.All(started.Order().Take(100).Zip(dueTimes), call => Assert.True(call.First >= call.Second, "a call left before it was due"));
+        Assert.Matches(@"\| \d+\.\d\d \|$", LoadRun.Rows(phase).First()); // the runner's lateness, in ms
+        Assert.EndsWith("| — |", LoadRun.Rows(closed).First(), StringComparison.Ordinal); // a closed model has no schedule
+    }
+
+    [Fact]
     public void The_command_line_reads_the_issues_example_and_refuses_what_it_does_not_know()
     {
         var options = Options.Parse(["--scenario", "health-code-morning", "--rate", "5000", "--duration", "60s", "--target", "http://127.0.0.1:5100", "--secret", "s"]);
