@@ -69,7 +69,9 @@ public static class LoadRun
             Measured(peak, judged: false);
         }
 
-        var flood = options.Flood.Length > 0 ? await Scenarios.CreateAsync(options.Flood, context) : null;
+        // The flood comes from other clients than the calls it disturbs: connections of its own.
+        using var floodChannels = new ChannelPool(options.Target, options.Flood.Length > 0 ? options.Connections : 0);
+        var flood = options.Flood.Length > 0 ? await Scenarios.CreateAsync(options.Flood, context.Over(floodChannels)) : null;
         foreach (var name in options.Scenarios)
         {
             var scenario = await Scenarios.CreateAsync(name, context);
@@ -109,7 +111,9 @@ public static class LoadRun
                 foreach (var scheduled in options.Rates.Count > 0 ? options.Rates : [peak.Rate / 2])
                 {
                     var arrival = Arrival.Constant(scheduled, options.Duration);
-                    var flooding = flood is null ? null : Engine.RunClosedAsync(flood, "flood (closed)", options.InFlight, options.Duration);
+                    var flooding = flood is null ? null
+                        : options.FloodRate is { } floodRate ? Engine.RunOpenAsync(flood, $"flood {floodRate:0}/s (open)", Arrival.Constant(floodRate, options.Duration))
+                        : Engine.RunClosedAsync(flood, "flood (closed)", options.InFlight, options.Duration);
                     Measured(await Engine.RunOpenAsync(scenario, $"{arrival.Name} (open){(flood is null ? string.Empty : $" + {flood.Name} flood")}", arrival), judged: true);
                     if (flooding is not null)
                     {

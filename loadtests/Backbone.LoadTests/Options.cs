@@ -22,6 +22,8 @@ public sealed record Options
           --citizen-client demo-miniprogram --citizen-redirect http://127.0.0.1:8080/callback
           --staff 13900000005:demo-staff-5    a city-level staff member (handles appeals from anywhere, approves certificates)
           --staff-client demo-staff-console --staff-redirect http://127.0.0.1:8081/callback
+          --flood nearby --flood-rate 6000    beside each open phase of --rates, another scenario flooding: closed at
+                                              --in-flight (retrying the moment it is answered), or open at this rate (a crowd)
           --connections 4 --in-flight 64      HTTP/2 connections; calls in flight when finding a peak
           --max-p99-ms 20 --max-error-rate 0.01 --max-recovery-s 10   thresholds: exit code 1 when one is broken
           --no-baseline                       skip the health-check baseline (run first otherwise)
@@ -77,6 +79,8 @@ public sealed record Options
 
     public string Flood { get; init; } = string.Empty;
 
+    public double? FloodRate { get; init; }
+
     public Thresholds Thresholds { get; init; } = new(null, null);
 
     public double? MaxRecoverySeconds { get; init; }
@@ -125,6 +129,7 @@ public sealed record Options
             InFlight = (int)(Number("in-flight") ?? defaults.InFlight),
             Rates = Get("rates") is { } rates ? [.. List(rates).Select(r => double.Parse(r, CultureInfo.InvariantCulture))] : [],
             Flood = Get("flood") ?? string.Empty,
+            FloodRate = Number("flood-rate"),
             Thresholds = new Thresholds(Number("max-p99-ms"), Number("max-error-rate")),
             MaxRecoverySeconds = Number("max-recovery-s"),
             Baseline = !named.ContainsKey("no-baseline"),

@@ -61,6 +61,9 @@ public sealed class LoadContext(ChannelPool channels, Participant partner, IRead
     /// <summary>Appeals submitted and not yet handled by the staff step.</summary>
     public ConcurrentQueue<string> Waiting { get; } = new();
 
+    /// <summary>The same participants over other connections (a flood comes from other clients than the calls it disturbs).</summary>
+    public LoadContext Over(ChannelPool channels) => new(channels, Partner, Citizens, Staff);
+
     public Participant AnyCitizen() => Citizens[Random.Shared.Next(Citizens.Count)];
 
     public Participant RequireStaff(string scenario) =>

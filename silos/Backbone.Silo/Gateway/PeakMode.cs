@@ -1,5 +1,7 @@
-using Backbone.Silo.Errors;
+using System.Collections.Frozen;
 using Backbone.Silo.Hosting;
+using Google.Protobuf;
+using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -43,13 +45,28 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
         if (on && deferrable)
         {
             call.Dispose();
-            throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable,
-                $"Peak mode: {method} can wait and is refused for now, so essential calls keep working. Retry in a few seconds.",
-                TimeSpan.FromSeconds(5));
+            throw Refusal(method).ToRpcException();
         }
 
         return call;
     }
+
+    /// <summary>What a deferrable call is answered in peak mode: UNAVAILABLE, and when to retry.</summary>
+    public static Google.Rpc.Status Refusal(string method)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)StatusCode.Unavailable,
+            Message = $"Peak mode: {method} can wait and is refused for now, so essential calls keep working. Retry in a few seconds.",
+        };
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.RetryInfo
+        {
+            RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(RetryAfter),
+        }));
+        return status;
+    }
+
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
     private bool ShouldBeOn(BackboneOptions.PeakModeSettings current, long now) =>
         current.Enabled || (current.AutoAboveConcurrentCalls > 0 && now < Volatile.Read(ref _autoUntil));
@@ -69,4 +86,68 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
             }
         }
     }
+}
+
+/// <summary>
+/// The cheap way to refuse: a deferrable call over native gRPC is answered in peak mode before routing,
+/// from its path alone, with a trailers-only response made once per method at start (no request
+/// read, no token checked, no exception thrown). A refusal then costs less than a health check, which
+/// matters because in a flood most calls are refusals. gRPC-Web and JSON calls are refused in
+/// <see cref="Security.CallerAuthorizationInterceptor"/> with the same status.
+/// </summary>
+public static class PeakModeRefusal
+{
+    private static readonly FrozenDictionary<string, (string Message, string Details)> ByPath =
+        Security.RpcPermissions.ByMethod.Where(p => p.Value.IsDeferrable).ToFrozenDictionary(
+            p => p.Key,
+            p =>
+            {
+                var status = PeakMode.Refusal(p.Key);
+                return (Uri.EscapeDataString(status.Message), Convert.ToBase64String(status.ToByteArray()));
+            },
+            StringComparer.Ordinal);
+
+    public static IApplicationBuilder UsePeakModeRefusal(this IApplicationBuilder app)
+    {
+        var peak = app.ApplicationServices.GetRequiredService<PeakMode>();
+        var metrics = app.ApplicationServices.GetRequiredService<Metrics.RpcMetrics>();
+        return app.Use((http, next) =>
+        {
+            if (http.Request.Path.Value is not { } path || !ByPath.TryGetValue(path, out var refusal)
+                || !IsNativeGrpc(http.Request.ContentType) || !peak.IsOn)
+            {
+                return next(http);
+            }
+
+            return RefuseAsync(http, path, refusal, metrics);
+        });
+    }
+
+    private static async Task RefuseAsync(HttpContext http, string path, (string Message, string Details) refusal, Metrics.RpcMetrics metrics)
+    {
+        // The request is read to its end first, as the gRPC pipeline would: a stream left unread is
+        // reset by the server, and Kestrel takes a flood of resets for an attack and closes the
+        // connection (ENHANCE_YOUR_CALM), failing the essential calls that share it.
+        var body = http.Request.BodyReader;
+        while (true)
+        {
+            var read = await body.ReadAsync(http.RequestAborted);
+            body.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        var response = http.Response;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = "14"; // UNAVAILABLE
+        response.Headers["grpc-message"] = refusal.Message;
+        response.Headers["grpc-status-details-bin"] = refusal.Details;
+        metrics.Record(path, StatusCode.Unavailable, 0);
+    }
+
+    private static bool IsNativeGrpc(string? contentType) =>
+        contentType is not null && (contentType.Equals("application/grpc", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("application/grpc+", StringComparison.OrdinalIgnoreCase));
 }

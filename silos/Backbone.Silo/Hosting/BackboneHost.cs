@@ -61,6 +61,8 @@ public static class BackboneHost
             });
         }
 
+        app.UsePeakModeRefusal(); // before anything else a call would cost
+
         // The web port also serves the JSON gateway and gRPC-Web, to the browser origins configured.
         app.UseRouting();
         app.UseCors();

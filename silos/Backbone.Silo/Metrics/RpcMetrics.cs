@@ -60,11 +60,17 @@ public sealed class RpcMetrics : Interceptor
         }
         finally
         {
-            var method = RpcMethod.Of(context.Method);
-            _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("rpc.service", method.Service),
-                new KeyValuePair<string, object?>("rpc.method", method.Name),
-                new KeyValuePair<string, object?>("rpc.grpc.status_code", status.ToString()));
+            Record(context.Method, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>Counts a call answered outside the gRPC pipeline too (peak mode's early refusals).</summary>
+    public void Record(string fullMethod, StatusCode status, double seconds)
+    {
+        var method = RpcMethod.Of(fullMethod);
+        _duration.Record(seconds,
+            new KeyValuePair<string, object?>("rpc.service", method.Service),
+            new KeyValuePair<string, object?>("rpc.method", method.Name),
+            new KeyValuePair<string, object?>("rpc.grpc.status_code", status.ToString()));
     }
 }

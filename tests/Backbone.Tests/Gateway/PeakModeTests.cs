@@ -15,8 +15,11 @@ public sealed class PeakModeTests
         var runtime = Path.Combine(Path.GetTempPath(), $"backbone-runtime-{Guid.NewGuid():N}.json");
         await WritePeakMode(runtime, on: false);
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = [$"--Backbone:RuntimeSettingsFile={runtime}"] });
-        var citizen = await node.CasesAsCitizenAsync();
+        var token = (await node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
+            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        var citizen = new CaseService.CaseServiceClient(node.Channel.WithToken(token));
         using var web = new HttpClient { BaseAddress = node.Identity.Provider };
+        web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         await citizen.ListMyCasesAsync(new ListMyCasesRequest());
 
         await WritePeakMode(runtime, on: true); // ops flip the switch; no restart
@@ -41,6 +44,9 @@ public sealed class PeakModeTests
         });
         var read = await citizen.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });
         var state = await web.GetFromJsonAsync<JsonElement>("/peakz");
+        using var overJson = await web.GetAsync("/v1/cases:mine"); // the mini-program's way: refused in the gRPC pipeline
+        var jsonStatus = await overJson.Content.ReadFromJsonAsync<JsonElement>();
+        var metrics = await web.GetStringAsync("/metrics");
 
         await WritePeakMode(runtime, on: false);
         var served = await Eventually.Get(async () =>
@@ -55,7 +61,13 @@ public sealed class PeakModeTests
             }
         });
 
-        Assert.NotNull(refused.GetRpcStatus()!.GetDetail<RetryInfo>());
+        // Over native gRPC the refusal is answered before the pipeline; it is the same answer and is counted.
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.GetRpcStatus()!.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan());
+        Assert.Contains("ListMyCases can wait", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("backbone_rpc_server_duration_seconds_count{", StringComparison.Ordinal)
+            && line.Contains("rpc_method=\"ListMyCases\"", StringComparison.Ordinal) && line.Contains("rpc_grpc_status_code=\"Unavailable\"", StringComparison.Ordinal));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, overJson.StatusCode);
+        Assert.Equal((int)StatusCode.Unavailable, jsonStatus.GetProperty("code").GetInt32());
         Assert.Equal(submitted.CaseId, read.CaseId);
         Assert.True(state.GetProperty("peakMode").GetBoolean());
         Assert.Contains(served.Cases, c => c.CaseId == submitted.CaseId);
