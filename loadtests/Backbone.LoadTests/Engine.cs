@@ -54,7 +54,7 @@ public static class Engine
                 done.SetException(e);
             }
         })
-        { IsBackground = true, Name = "open-model sender", Priority = ThreadPriority.AboveNormal };
+        { IsBackground = true, Name = "open-model sender" };
         sender.Start();
         return done.Task;
     }

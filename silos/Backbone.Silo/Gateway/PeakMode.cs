@@ -59,7 +59,7 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
             Code = (int)StatusCode.Unavailable,
             Message = $"Peak mode: {method} can wait and is refused for now, so essential calls keep working. Retry in a few seconds.",
         };
-        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.RetryInfo
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new RetryInfo
         {
             RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(RetryAfter),
         }));
@@ -90,8 +90,8 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
 
 /// <summary>
 /// The cheap way to refuse: a deferrable call over native gRPC is answered in peak mode before routing,
-/// from its path alone, with a trailers-only response made once per method at start (no request
-/// read, no token checked, no exception thrown). A refusal then costs less than a health check, which
+/// from its path alone, with a trailers-only response made once per method at start (no message
+/// parsed, no token checked, no exception thrown). A refusal then costs less than a health check, which
 /// matters because in a flood most calls are refusals. gRPC-Web and JSON calls are refused in
 /// <see cref="Security.CallerAuthorizationInterceptor"/> with the same status.
 /// </summary>
