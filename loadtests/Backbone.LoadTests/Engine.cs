@@ -99,8 +99,8 @@ public static class Engine
 
     /// <summary>
     /// Sleeps until about <paramref name="timestamp"/>, but at least about a millisecond: the calls due
-    /// meanwhile then leave together. Waking for every call (every 0.1 ms at 8,000/s) cost the runner
-    /// twice the CPU and collapsed a 60 s spike at 8,000 calls/s; a millisecond keeps it within about
+    /// meanwhile then leave together. Waking for every call (every 0.1 ms at 8,000/s), with workstation GC,
+    /// cost the runner twice the CPU and collapsed a 60 s spike at 8,000 calls/s; a millisecond keeps it within about
     /// 1 ms of the schedule (a timer-driven <c>Task.Delay(1)</c> was 3.6 ms late at p50 here).
     /// </summary>
     private static void SleepUntil(long timestamp)
