@@ -72,14 +72,14 @@ public static class Engine
             // collapsed at 9,000 GetCitizen calls/s here), then sleep until the next one is due.
             var now = Stopwatch.GetTimestamp();
             var due = Due(sent);
-            var batch = new List<long>();
-            for (; sent < total && due <= now; due = Due(++sent))
+            if (due <= now)
             {
-                batch.Add(due);
-            }
+                var batch = new List<long>();
+                for (; sent < total && due <= now; due = Due(++sent))
+                {
+                    batch.Add(due);
+                }
 
-            if (batch.Count > 0)
-            {
                 pending.Add(Task.Run(() => Task.WhenAll(batch.Select(dueAt => CallAsync(scenario, phase, dueAt)))));
             }
 

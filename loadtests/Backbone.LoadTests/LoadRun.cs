@@ -70,8 +70,8 @@ public static class LoadRun
         }
 
         // The flood comes from other clients than the calls it disturbs: connections of its own.
-        using var floodChannels = new ChannelPool(options.Target, options.Flood.Length > 0 ? options.Connections : 0);
-        var flood = options.Flood.Length > 0 ? await Scenarios.CreateAsync(options.Flood, context.Over(floodChannels)) : null;
+        using var floodChannels = options.Flood.Length > 0 ? new ChannelPool(options.Target, options.Connections) : null;
+        var flood = floodChannels is null ? null : await Scenarios.CreateAsync(options.Flood, context.Over(floodChannels));
         foreach (var name in options.Scenarios)
         {
             var scenario = await Scenarios.CreateAsync(name, context);

@@ -89,6 +89,10 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<UnitAck?> AckOf(string directiveId);
 
+    /// <summary>Does nothing: calling it activates the inbox (which then stays active).</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task Wake();
+
     /// <summary>Newest first.</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<DirectiveReceipt>> List();

@@ -276,6 +276,8 @@ public sealed class UnitDirectivesGrain(
         }
     }
 
+    public Task Wake() => Task.CompletedTask;
+
     public Task<UnitAck?> AckOf(string directiveId) => Task.FromResult(Received.GetValueOrDefault(directiveId)?.Ack);
 
     public Task<IReadOnlyList<DirectiveReceipt>> List() =>

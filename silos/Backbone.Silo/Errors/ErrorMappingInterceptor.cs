@@ -114,11 +114,15 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
     };
 
     /// <summary>A status that tells the client to try again after <paramref name="after"/> (one second by default).</summary>
-    public static RpcException Retryable(StatusCode code, string message, TimeSpan? after = null)
+    public static RpcException Retryable(StatusCode code, string message, TimeSpan? after = null) =>
+        RetryableStatus(code, message, after).ToRpcException();
+
+    /// <summary>The <c>google.rpc.Status</c> of <see cref="Retryable"/>, for answers written outside the gRPC pipeline.</summary>
+    public static Status RetryableStatus(StatusCode code, string message, TimeSpan? after = null)
     {
         var status = new Status { Code = (int)code, Message = message };
         status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after ?? TimeSpan.FromSeconds(1)) }));
-        return status.ToRpcException();
+        return status;
     }
 
     private RpcException Internal(Exception exception, ServerCallContext context)

@@ -40,12 +40,12 @@ public static class JsonBodyCheck
         }
         catch (JsonException e)
         {
-            await WriteStatusAsync(http, StatusCodes.Status400BadRequest, 3, $"The body is not valid JSON: {e.Message}");
+            await JsonStatus.WriteAsync(http, StatusCodes.Status400BadRequest, 3, $"The body is not valid JSON: {e.Message}");
             return;
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await WriteStatusAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {MaxBodyBytes} bytes.");
+            await JsonStatus.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {MaxBodyBytes} bytes.");
             return;
         }
 
@@ -53,11 +53,4 @@ public static class JsonBodyCheck
         request.Body = new MemoryStream(body, writable: false);
         await next(http);
     });
-
-    /// <summary>Answers with a JSON <c>google.rpc.Status</c>, as the gateway's own errors look.</summary>
-    internal static Task WriteStatusAsync(HttpContext http, int status, int code, string message)
-    {
-        http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(new { code, message, details = Array.Empty<object>() });
-    }
 }

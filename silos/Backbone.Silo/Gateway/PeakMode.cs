@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
+using Backbone.Silo.Errors;
 using Backbone.Silo.Hosting;
 using Google.Protobuf;
-using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -52,19 +52,8 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
     }
 
     /// <summary>What a deferrable call is answered in peak mode: UNAVAILABLE, and when to retry.</summary>
-    public static Google.Rpc.Status Refusal(string method)
-    {
-        var status = new Google.Rpc.Status
-        {
-            Code = (int)StatusCode.Unavailable,
-            Message = $"Peak mode: {method} can wait and is refused for now, so essential calls keep working. Retry in a few seconds.",
-        };
-        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new RetryInfo
-        {
-            RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(RetryAfter),
-        }));
-        return status;
-    }
+    public static Google.Rpc.Status Refusal(string method) => ErrorMappingInterceptor.RetryableStatus(StatusCode.Unavailable,
+        $"Peak mode: {method} can wait and is refused for now, so essential calls keep working. Retry in a few seconds.", RetryAfter);
 
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 

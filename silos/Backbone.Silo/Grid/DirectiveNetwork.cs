@@ -17,7 +17,7 @@ public sealed partial class DirectiveNetwork(IGrainFactory grains, GridSeed grid
         try
         {
             await Parallel.ForEachAsync(grid.Descendants(grid.CityCode), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = stoppingToken },
-                async (unit, _) => await grains.GetGrain<IUnitDirectivesGrain>(unit).AckOf(string.Empty));
+                async (unit, _) => await grains.GetGrain<IUnitDirectivesGrain>(unit).Wake());
             LogAwake(logger, grid.Count - 1, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -88,7 +88,7 @@ public static class ClusterDashboard
                     return await next(call);
                 }
 
-                await JsonBodyCheck.WriteStatusAsync(call.HttpContext, StatusCodes.Status403Forbidden, 7,
+                await JsonStatus.WriteAsync(call.HttpContext, StatusCodes.Status403Forbidden, 7,
                     "Grain state holds personal data: it is read through the services, with a purpose and an access-log entry.");
                 return Results.Empty;
             });
@@ -99,14 +99,14 @@ public static class ClusterDashboard
         var bearer = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!bearer.Succeeded || bearer.Principal is null)
         {
-            await JsonBodyCheck.WriteStatusAsync(http, StatusCodes.Status401Unauthorized, 16, "Send a city administrator's access token as the bearer token.");
+            await JsonStatus.WriteAsync(http, StatusCodes.Status401Unauthorized, 16, "Send a city administrator's access token as the bearer token.");
             return;
         }
 
         var caller = Caller.FromPrincipal(bearer.Principal);
         if (!caller.IsStaff || caller.Role != StaffRoles.CityAdmin)
         {
-            await JsonBodyCheck.WriteStatusAsync(http, StatusCodes.Status403Forbidden, 7, "The cluster view is for city administrators.");
+            await JsonStatus.WriteAsync(http, StatusCodes.Status403Forbidden, 7, "The cluster view is for city administrators.");
             return;
         }
 
