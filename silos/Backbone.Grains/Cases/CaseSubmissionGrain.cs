@@ -19,13 +19,15 @@ public sealed class CaseSubmissionState
 /// created, then listed for its citizen, so a retry after a crash at any step finishes the same one
 /// (creating and listing are idempotent, so a retry simply repeats them).
 /// </summary>
-[CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
 public sealed class CaseSubmissionGrain(
     [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
     IGrainFactory grains) : Grain, ICaseSubmissionGrain
 {
+    private IGrainTimer? _leave;
+
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
+        _leave = this.LeaveWhenQuiet(_leave); // used around one request (a retry reads it back)
         var state = attempt.State;
         if (state.Submission is not null && !state.Submission.SameAs(appeal))
         {

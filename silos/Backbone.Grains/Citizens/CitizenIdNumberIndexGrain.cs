@@ -15,13 +15,15 @@ public sealed class CitizenIdNumberIndexState
 /// Holds the one-citizen-per-ID-number rule for one number. Because the grain is not reentrant, two
 /// registrations of the same number run one after the other, never interleaved.
 /// </summary>
-[CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
 public sealed class CitizenIdNumberIndexGrain(
     [PersistentState("citizen-id-number-index")] IPersistentState<CitizenIdNumberIndexState> index,
     IGrainFactory grains) : Grain, ICitizenIdNumberIndexGrain
 {
+    private IGrainTimer? _leave;
+
     public async Task<CitizenSnapshot> Register(string citizenId, NewCitizen citizen)
     {
+        _leave = this.LeaveWhenQuiet(_leave); // used around one request (a retry reads it back)
         var owner = index.State.CitizenId;
         if (owner is not null && owner != citizenId)
         {

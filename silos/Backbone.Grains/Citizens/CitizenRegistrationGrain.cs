@@ -23,14 +23,16 @@ public sealed class CitizenRegistrationState
 /// starts, so a retry after a crash at any point finishes the same registration instead of making a
 /// second citizen.
 /// </summary>
-[CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
 public sealed class CitizenRegistrationGrain(
     [PersistentState("citizen-registration")] IPersistentState<CitizenRegistrationState> attempt,
     IGrainFactory grains,
     KeyedHasher hasher) : Grain, ICitizenRegistrationGrain
 {
+    private IGrainTimer? _leave;
+
     public async Task<CitizenSnapshot> Register(NewCitizen citizen)
     {
+        _leave = this.LeaveWhenQuiet(_leave); // used around one request (a retry reads it back)
         var fingerprint = hasher.Fingerprint(citizen);
         var state = attempt.State;
         if (state.Fingerprint is not null && state.Fingerprint != fingerprint)
