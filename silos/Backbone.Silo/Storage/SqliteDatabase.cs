@@ -24,7 +24,7 @@ public sealed class SqliteDatabase : IDisposable
 
     private readonly string _connectionString;
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Thread _writer;
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteSession> _readers = [];
 
     public SqliteDatabase(DataDirectory directory)
@@ -42,7 +42,11 @@ public sealed class SqliteDatabase : IDisposable
         Execute(connection, "PRAGMA journal_mode = WAL;");
         MoveGrainStateOffWithoutRowid(connection);
         Execute(connection, Schema);
-        _writer = Task.Run(WriteGroupsAsync);
+        // The writer blocks (SQLite has no asynchronous I/O, and a commit waits for fsync), so it has a thread
+        // of its own: on the thread pool it held one of a 2-core node's two workers most of the time under
+        // load, and a registration storm queued thousands of work items behind it (docs/benchmarks.md).
+        _writer = new Thread(WriteGroups) { IsBackground = true, Name = "SQLite writer" };
+        _writer.Start();
     }
 
     /// <summary>
@@ -151,11 +155,11 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>The one writer: each group of waiting writes in one transaction, answered after its commit.</summary>
-    private async Task WriteGroupsAsync()
+    private void WriteGroups()
     {
         SqliteSession? writer = null;
         var group = new List<(PendingWrite Write, object? Result, Exception? Error)>(MaxGroup);
-        while (await _writes.Reader.WaitToReadAsync())
+        while (_writes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             while (group.Count < MaxGroup && _writes.Reader.TryRead(out var write))
@@ -176,13 +180,14 @@ public sealed class SqliteDatabase : IDisposable
 
             try
             {
-                writer ??= await OpenWriterAsync();
+                writer ??= OpenWriter();
                 writer.Command("BEGIN IMMEDIATE;").ExecuteNonQuery();
                 for (var i = 0; i < group.Count; i++)
                 {
                     try
                     {
-                        group[i] = group[i] with { Result = await group[i].Write.Work(writer) };
+                        // Microsoft.Data.Sqlite's asynchronous calls complete synchronously: this waits for nothing else.
+                        group[i] = group[i] with { Result = group[i].Write.Work(writer).GetAwaiter().GetResult() };
                     }
                     catch (SqliteException e) when (e.SqliteErrorCode is 19) // SQLITE_CONSTRAINT: that statement alone was undone
                     {
@@ -221,10 +226,10 @@ public sealed class SqliteDatabase : IDisposable
         writer?.Dispose();
     }
 
-    private async Task<SqliteSession> OpenWriterAsync()
+    private SqliteSession OpenWriter()
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync();
+        connection.Open();
         Execute(connection, "PRAGMA synchronous = FULL;");
         return new SqliteSession(connection);
     }
@@ -239,7 +244,7 @@ public sealed class SqliteDatabase : IDisposable
     public void Dispose()
     {
         _writes.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult(); // what was accepted is committed (or failed) before the file closes
+        _writer.Join(); // what was accepted is committed (or failed) before the file closes
         while (_readers.TryTake(out var reader))
         {
             reader.Dispose();
