@@ -77,6 +77,41 @@ public sealed class DurabilityTests
         Assert.Equal(submitted, listed);
     }
 
+    [Fact]
+    public async Task A_grids_cases_and_figures_come_back_whole_after_a_restart_whether_a_change_was_logged_or_written_whole()
+    {
+        var settings = NodeSettings.Fresh();
+        var submitted = new List<string>();
+        var accepted = new List<string>();
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            var citizen = await node.CasesAsCitizenAsync();
+            var worker = await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+            // The grid's index is written whole at the 8th, 16th and 24th change; the later changes (three
+            // appeals, both acceptances) are only in its log when the node stops.
+            for (var i = 0; i < 27; i++)
+            {
+                submitted.Add((await citizen.SubmitAppealAsync(Appeal(i))).CaseId);
+            }
+
+            foreach (var caseId in new[] { submitted[0], submitted[25] }) // an old case and a new one change state
+            {
+                await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = caseId, Note = "已签收" });
+                accepted.Add(caseId);
+            }
+        }
+
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var again = await restarted.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var listed = await again.ListCasesAsync(new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, PageSize = 100 });
+        var listedAccepted = await again.ListCasesAsync(new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, State = CaseState.Accepted });
+        var stats = await again.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+
+        Assert.Equal(submitted.AsEnumerable().Reverse(), listed.Cases.Select(c => c.CaseId));
+        Assert.Equal(accepted.AsEnumerable().Reverse(), listedAccepted.Cases.Select(c => c.CaseId));
+        Assert.Equal((27, 2), (stats.Received, stats.Accepted));
+    }
+
     private static SubmitAppealRequest Appeal(int i) => new()
     {
         RequestId = TestData.RequestId(),
