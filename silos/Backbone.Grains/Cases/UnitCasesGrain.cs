@@ -94,7 +94,8 @@ public sealed class UnitCasesGrain(
         var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1);
         Remember(change);
         recent.State.Changes.Add(change);
-        if (recent.State.Changes.Count < MinLoggedChanges || recent.State.Changes.Count * recent.State.Changes.Count < 2 * grid.State.Cases.Count)
+        var logged = recent.State.Changes.Count;
+        if (logged < MinLoggedChanges || logged * logged < 2 * grid.State.Cases.Count)
         {
             await recent.WriteOrForgetAsync(this);
         }

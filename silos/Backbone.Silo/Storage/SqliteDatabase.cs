@@ -43,8 +43,8 @@ public sealed class SqliteDatabase : IDisposable
         MoveGrainStateOffWithoutRowid(connection);
         Execute(connection, Schema);
         // The writer blocks (SQLite has no asynchronous I/O, and a commit waits for fsync), so it has a thread
-        // of its own: on the thread pool it held one of a 2-core node's two workers most of the time under
-        // load, and a registration storm queued thousands of work items behind it (docs/benchmarks.md).
+        // of its own: on the thread pool it held one of a 2-core node's two workers through every statement
+        // and fsync (appeals +13 % with its own thread, docs/benchmarks.md).
         _writer = new Thread(WriteGroups) { IsBackground = true, Name = "SQLite writer" };
         _writer.Start();
     }
