@@ -1,27 +1,29 @@
 using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Errors;
-using Backbone.Grains.Persistence;
+using Backbone.Grains.Privacy;
 
 namespace Backbone.Grains.Cases;
 
 [GenerateSerializer]
 public sealed class CaseSubmissionState
 {
-    /// <summary>The first case submitted under this request id.</summary>
+    /// <summary>The first case submitted under this request id (stored by submissions made before case ids were derived).</summary>
     [Id(0)] public NewCase? Submission { get; set; }
 
-    /// <summary>The id chosen for the case, saved before anything else so a retry reuses it.</summary>
+    /// <summary>The id chosen for the case (ditto); submissions since then derive it and store nothing here.</summary>
     [Id(1)] public string? CaseId { get; set; }
 }
 
 /// <summary>
-/// One submission, keyed by citizen id and request id. The case id is saved first, then the case is
-/// created, then listed for its citizen, so a retry after a crash at any step finishes the same one
-/// (creating and listing are idempotent, so a retry simply repeats them).
+/// One submission, keyed by citizen id and request id. The case id is a keyed hash of that key, so a
+/// retry after a crash at any step reaches the same case without anything saved first: the case is
+/// created (or found, if the retry is the same submission), then listed for its citizen; both steps are
+/// idempotent, so a retry simply repeats them. Submissions stored before ids were derived keep theirs.
 /// </summary>
 public sealed class CaseSubmissionGrain(
     [PersistentState("case-submission")] IPersistentState<CaseSubmissionState> attempt,
-    IGrainFactory grains) : Grain, ICaseSubmissionGrain
+    IGrainFactory grains,
+    KeyedHasher hasher) : Grain, ICaseSubmissionGrain
 {
     private IGrainTimer? _leave;
 
@@ -31,18 +33,24 @@ public sealed class CaseSubmissionGrain(
         var state = attempt.State;
         if (state.Submission is not null && !state.Submission.SameAs(appeal))
         {
-            throw DomainException.InvalidArgument("request_id", "was already used for a different appeal; use a new request id for a new appeal");
+            throw ReusedRequestId();
         }
 
-        if (state.CaseId is null)
+        var caseId = state.CaseId ?? hasher.CaseId(this.GetPrimaryKeyString());
+        CaseSnapshot submitted;
+        try
         {
-            state.Submission = appeal;
-            state.CaseId = OpaqueIds.New();
-            await attempt.WriteOrForgetAsync(this);
+            submitted = await grains.GetGrain<ICaseGrain>(caseId).Submit(appeal);
+        }
+        catch (DomainException e) when (e.Kind == DomainErrorKind.AlreadyExists)
+        {
+            throw ReusedRequestId(); // the case of this request id holds a different submission
         }
 
-        var submitted = await grains.GetGrain<ICaseGrain>(state.CaseId).Submit(appeal);
-        await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(state.CaseId);
+        await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(caseId);
         return submitted;
     }
+
+    private static DomainException ReusedRequestId() =>
+        DomainException.InvalidArgument("request_id", "was already used for a different appeal; use a new request id for a new appeal");
 }

@@ -30,6 +30,12 @@ public sealed class KeyedHasher
     public string Fingerprint(NewCitizen citizen) =>
         Hash("registration", string.Join('\u001f', citizen.Name, citizen.IdNumber, citizen.Phone, citizen.Address));
 
+    /// <summary>
+    /// The id of the case submitted under a submission key (citizen id and request id): as opaque as a
+    /// random id (<see cref="OpaqueIds"/>, same form) to anyone without the key, and the same on a retry.
+    /// </summary>
+    public string CaseId(string submissionKey) => Hash("case-submission", submissionKey)[..32];
+
     private string Hash(string purpose, string value)
     {
         var input = Encoding.UTF8.GetBytes(purpose + "\u001f" + value);
