@@ -29,7 +29,7 @@ public sealed class CaseSubmissionGrain(
 
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
-        _leave = this.LeaveWhenQuiet(_leave); // used around one request (a retry reads it back)
+        _leave = this.LeaveWhenQuiet(_leave); // used around one request (a retry reaches the same case)
         var state = attempt.State;
         if (state.Submission is not null && !state.Submission.SameAs(appeal))
         {

@@ -45,11 +45,14 @@ public sealed record GridCaseChange(
 /// </summary>
 public sealed class UnitCasesGrain(
     [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
-    [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> recent,
+    [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> changeLog,
     GridSeed seed,
     IGrainFactory grains,
     ILogger<UnitCasesGrain> logger) : Grain, IUnitCasesGrain
 {
+    /// <summary>However small the index, it is written whole only after this many logged changes.</summary>
+    private const int MinChangesBeforeWholeWrite = 8;
+
     private readonly ObserverManager<IGridCasesWatcher> _watchers = new(CaseGrain.WatchLifetime, logger);
     private readonly Dictionary<string, (long Version, UnitTotals Totals)> _children = new(StringComparer.Ordinal);
     private long _version;
@@ -64,8 +67,8 @@ public sealed class UnitCasesGrain(
         if (IsGrid)
         {
             // The log's changes the whole index does not hold yet (it holds those up to its version).
-            recent.State.Changes.RemoveAll(c => c.GridVersion <= grid.State.Version);
-            foreach (var change in recent.State.Changes)
+            changeLog.State.Changes.RemoveAll(c => c.GridVersion <= grid.State.Version);
+            foreach (var change in changeLog.State.Changes)
             {
                 Remember(change);
             }
@@ -93,18 +96,18 @@ public sealed class UnitCasesGrain(
 
         var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1);
         Remember(change);
-        recent.State.Changes.Add(change);
-        var logged = recent.State.Changes.Count;
-        if (logged < MinLoggedChanges || logged * logged < 2 * grid.State.Cases.Count)
+        changeLog.State.Changes.Add(change);
+        var logged = changeLog.State.Changes.Count;
+        if (logged < MinChangesBeforeWholeWrite || logged * logged < 2 * grid.State.Cases.Count)
         {
-            await recent.WriteOrForgetAsync(this);
+            await changeLog.WriteOrForgetAsync(this);
         }
         else
         {
             // The whole index, which holds every logged change: the stored log is now behind it and is
             // skipped on activation; it is overwritten by the next change.
             await grid.WriteOrForgetAsync(this);
-            recent.State.Changes.Clear();
+            changeLog.State.Changes.Clear();
         }
 
         _version = grid.State.Version;
@@ -117,9 +120,6 @@ public sealed class UnitCasesGrain(
         }
         await TellParent();
     }
-
-    /// <summary>Changes shorter than this are always only logged (a small index is cheap to log too).</summary>
-    private const int MinLoggedChanges = 8;
 
     /// <summary>A change applied to the in-memory index (which is always whole: index and log together).</summary>
     private void Remember(GridCaseChange change)
