@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Backbone.Silo.Hosting;
 using Microsoft.Data.Sqlite;
@@ -26,9 +28,21 @@ public sealed class SqliteDatabase : IDisposable
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writer;
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteSession> _readers = [];
+    private readonly Histogram<double>? _commitDuration;
+    private readonly Histogram<int>? _groupSize;
 
-    public SqliteDatabase(DataDirectory directory)
+    public SqliteDatabase(DataDirectory directory, IMeterFactory? meters = null)
     {
+        if (meters?.Create(Metrics.RpcMetrics.MeterName) is { } meter)
+        {
+            _commitDuration = meter.CreateHistogram(
+                "backbone.store.commit.duration", unit: "s", description: "Time the embedded store's writer took for one group of writes, from its first statement to its commit's fsync.",
+                advice: Metrics.RpcMetrics.SecondsBuckets);
+            _groupSize = meter.CreateHistogram(
+                "backbone.store.commit.writes", unit: "{write}", description: "Writes committed together in one group by the embedded store.",
+                advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, MaxGroup] });
+        }
+
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = directory.DatabaseFile,
@@ -178,6 +192,7 @@ public sealed class SqliteDatabase : IDisposable
                 continue;
             }
 
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 writer ??= OpenWriter();
@@ -196,6 +211,8 @@ public sealed class SqliteDatabase : IDisposable
                 }
 
                 writer.Command("COMMIT;").ExecuteNonQuery();
+                _commitDuration?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                _groupSize?.Record(group.Count);
             }
             catch (Exception e)
             {

@@ -36,6 +36,26 @@ public sealed class MetricsTests(BackboneFixture fixture)
         Assert.Contains("# TYPE backbone_rpc_server_duration_seconds histogram", scraped);
         Assert.Contains("orleans_catalog_activations", scraped); // grain activations, from Orleans' own meter
         Assert.Contains(scraped.Split('\n'), line => line.StartsWith("backbone_cases{", StringComparison.Ordinal) && line.Contains("state=\"Dispatched\"", StringComparison.Ordinal)); // the city's cases by state
+
+        // Durations fall into buckets of milliseconds, not of 5, 10, 25 … seconds (where every call landed before).
+        Assert.True(Bucket(scraped, "GetFacility", "OK", "0.005") is not null, "no 5 ms bucket");
+        Assert.True(Bucket(scraped, "GetFacility", "OK", "1") >= 3, "three reads did not answer within a second");
+
+        // The embedded store's group commits: how many writes each, and how long.
+        Assert.Contains(scraped.Split('\n'), line => line.StartsWith("backbone_store_commit_writes_count", StringComparison.Ordinal) && !line.EndsWith(" 0", StringComparison.Ordinal));
+        Assert.Contains("backbone_store_commit_duration_seconds_bucket{otel_scope_name=\"Backbone\",le=\"0.001\"}", scraped);
+    }
+
+    /// <summary>The cumulative count of one method and status's duration bucket <paramref name="le"/>; null when there is no such bucket.</summary>
+    private static long? Bucket(string scrape, string method, string status, string le)
+    {
+        var lines = scrape.Split('\n')
+            .Where(line => line.StartsWith("backbone_rpc_server_duration_seconds_bucket{", StringComparison.Ordinal)
+                && line.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal)
+                && line.Contains($"rpc_grpc_status_code=\"{status}\"", StringComparison.Ordinal)
+                && line.Contains($"le=\"{le}\"", StringComparison.Ordinal))
+            .ToList();
+        return lines.Count == 0 ? null : lines.Sum(line => long.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The request count of one method and status in a Prometheus text scrape.</summary>
