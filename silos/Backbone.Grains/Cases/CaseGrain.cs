@@ -563,8 +563,8 @@ public sealed class CaseGrain(
     {
         Case.Version++;
         await record.WriteOrForgetAsync(this);
-        await ScheduleDeadline();
-        await TellStatistics();
+        // Both follow from the saved case and neither needs the other: their writes share a group commit.
+        await Task.WhenAll(ScheduleDeadline(), TellStatistics());
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
