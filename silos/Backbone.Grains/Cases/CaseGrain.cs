@@ -68,6 +68,12 @@ public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 /// Deadlines are kept by one durable reminder: a case not signed for in time climbs to the parent unit
 /// (community, street, district, city); one not replied to in time is flagged overdue.
 /// </summary>
+/// <remarks>
+/// Idle for two minutes, a case leaves memory (its reminder wakes it when a deadline is due, and a watcher's
+/// renewal each minute keeps a watched case in): at Orleans' default of 15 minutes an evening's appeal storm
+/// held every case of the last quarter-hour, about 7 KB each (docs/benchmarks.md).
+/// </remarks>
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class CaseGrain(
     [PersistentState("case")] IPersistentState<CaseRecord> record,
     GridSeed grid,
