@@ -20,7 +20,7 @@ public sealed class RpcMetrics : Interceptor
 
     /// <summary>
     /// Bucket bounds, in seconds, of the node's duration histograms. Without them OpenTelemetry's default
-    /// bounds (0, 5, 10, 25 … 10,000) are meant for milliseconds, and every call landed in the first bucket.
+    /// bounds (0, 5, 10, 25 … 10,000) are meant for milliseconds, and every call landed in the 5-second bucket.
     /// </summary>
     public static readonly InstrumentAdvice<double> SecondsBuckets = new()
     {

@@ -47,21 +47,22 @@ public sealed class MetricsTests(BackboneFixture fixture)
     }
 
     /// <summary>The cumulative count of one method and status's duration bucket <paramref name="le"/>; null when there is no such bucket.</summary>
-    private static long? Bucket(string scrape, string method, string status, string le)
-    {
-        var lines = scrape.Split('\n')
-            .Where(line => line.StartsWith("backbone_rpc_server_duration_seconds_bucket{", StringComparison.Ordinal)
-                && line.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal)
-                && line.Contains($"rpc_grpc_status_code=\"{status}\"", StringComparison.Ordinal)
-                && line.Contains($"le=\"{le}\"", StringComparison.Ordinal))
-            .ToList();
-        return lines.Count == 0 ? null : lines.Sum(line => long.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture));
-    }
+    private static long? Bucket(string scrape, string method, string status, string le) =>
+        Sum(scrape, "backbone_rpc_server_duration_seconds_bucket{", method, status, $"le=\"{le}\"");
 
     /// <summary>The request count of one method and status in a Prometheus text scrape.</summary>
-    private static long Counted(string scrape, string method, string status) => scrape.Split('\n')
-        .Where(line => line.StartsWith(Count, StringComparison.Ordinal)
-            && line.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal)
-            && line.Contains($"rpc_grpc_status_code=\"{status}\"", StringComparison.Ordinal))
-        .Sum(line => long.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture));
+    private static long Counted(string scrape, string method, string status) => Sum(scrape, Count, method, status) ?? 0;
+
+    /// <summary>The values of a series' lines of one method and status (and <paramref name="label"/>) added up; null when there are none.</summary>
+    private static long? Sum(string scrape, string series, string method, string status, string label = "")
+    {
+        var values = scrape.Split('\n')
+            .Where(line => line.StartsWith(series, StringComparison.Ordinal)
+                && line.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal)
+                && line.Contains($"rpc_grpc_status_code=\"{status}\"", StringComparison.Ordinal)
+                && line.Contains(label, StringComparison.Ordinal))
+            .Select(line => long.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture))
+            .ToList();
+        return values.Count == 0 ? null : values.Sum();
+    }
 }
