@@ -176,7 +176,7 @@ public static class BackboneHost
         builder.Services.AddHostedService<CaseCountsGauge>();
         builder.Services.AddHostedService<DirectiveNetwork>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(RpcMetrics.MeterName, "Microsoft.Orleans")
+            .AddMeter(BackboneMeter.Name, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
 

@@ -21,7 +21,7 @@ public sealed partial class CaseCountsGauge : BackgroundService
     public CaseCountsGauge(IGrainFactory grains, GridSeed grid, IMeterFactory meters, ILogger<CaseCountsGauge> logger)
     {
         (_grains, _city, _logger) = (grains, grid.CityCode, logger);
-        var meter = meters.Create(RpcMetrics.MeterName);
+        var meter = meters.Create(BackboneMeter.Name);
         meter.CreateObservableGauge("backbone.cases", () => Enum.GetValues<CaseState>().Select(state =>
             new Measurement<int>(_latest.ByState.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", state.ToString()))),
             description: "The city's cases in each state.");

@@ -14,22 +14,11 @@ namespace Backbone.Silo.Metrics;
 /// </summary>
 public sealed class RpcMetrics : Interceptor
 {
-    public const string MeterName = "Backbone";
-
     private readonly Histogram<double> _duration;
 
-    /// <summary>
-    /// Bucket bounds, in seconds, of the node's duration histograms. Without them OpenTelemetry's default
-    /// bounds (0, 5, 10, 25 … 10,000) are meant for milliseconds, and every call landed in the 5-second bucket.
-    /// </summary>
-    public static readonly InstrumentAdvice<double> SecondsBuckets = new()
-    {
-        HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
-    };
-
     public RpcMetrics(IMeterFactory meters) =>
-        _duration = meters.Create(MeterName).CreateHistogram(
-            "backbone.rpc.server.duration", unit: "s", description: "Duration of RPCs handled by this node, by service, method and status.", advice: SecondsBuckets);
+        _duration = meters.Create(BackboneMeter.Name).CreateHistogram(
+            "backbone.rpc.server.duration", unit: "s", description: "Duration of RPCs handled by this node, by service, method and status.", advice: BackboneMeter.SecondsBuckets);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>

@@ -33,11 +33,11 @@ public sealed class SqliteDatabase : IDisposable
 
     public SqliteDatabase(DataDirectory directory, IMeterFactory? meters = null)
     {
-        if (meters?.Create(Metrics.RpcMetrics.MeterName) is { } meter)
+        if (meters?.Create(Metrics.BackboneMeter.Name) is { } meter)
         {
             _commitDuration = meter.CreateHistogram(
                 "backbone.store.commit.duration", unit: "s", description: "Time the embedded store's writer took for one group of writes, from its first statement to its commit's fsync.",
-                advice: Metrics.RpcMetrics.SecondsBuckets);
+                advice: Metrics.BackboneMeter.SecondsBuckets);
             _groupSize = meter.CreateHistogram(
                 "backbone.store.commit.writes", unit: "{write}", description: "Writes committed together in one group by the embedded store.",
                 advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, MaxGroup] });
