@@ -7,7 +7,11 @@ namespace Backbone.Grains.Abstractions.Cases;
 /// </summary>
 public interface ICaseGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the case; again with the same appeal returns it unchanged.</summary>
+    /// <summary>
+    /// Creates the case and lists it for its citizen (a bundle's parts only through their bundle); again with
+    /// the same appeal returns it unchanged (and lists it, if the first attempt stopped before). A different
+    /// appeal under the same id: AlreadyExists.
+    /// </summary>
     Task<CaseSnapshot> Submit(NewCase appeal);
 
     [Orleans.Concurrency.ReadOnly]
@@ -73,12 +77,6 @@ public interface ICaseGrain : IGrainWithStringKey
 public interface ICaseWatcher : IGrainObserver
 {
     void CaseChanged(CaseSnapshot snapshot);
-}
-
-/// <summary>One submission attempt, keyed by citizen id and request id: a retry returns the first case and creates nothing.</summary>
-public interface ICaseSubmissionGrain : IGrainWithStringKey
-{
-    Task<CaseSnapshot> Submit(NewCase appeal);
 }
 
 /// <summary>The ids of one citizen's cases, keyed by citizen id, kept as cases are submitted (nothing scans storage).</summary>

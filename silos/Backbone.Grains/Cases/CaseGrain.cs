@@ -113,11 +113,24 @@ public sealed class CaseGrain(
 
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
-        if (Case.Submission is not null)
+        if (Case.Submission is not null && !Case.Submission.SameAs(appeal))
         {
-            return Case.Submission.SameAs(appeal) ? Snapshot() : throw DomainException.AlreadyExists("This case id is already taken.");
+            throw DomainException.AlreadyExists("This case id is already taken.");
         }
 
+        var submitted = Case.Submission is null ? await Create(appeal) : Snapshot();
+        if (appeal.ParentCaseId.Length == 0)
+        {
+            // After the case is stored, so a listed case always exists; again on a retry, in case the first
+            // attempt stopped in between (adding is idempotent). A bundle's parts are listed through it.
+            await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(this.GetPrimaryKeyString());
+        }
+
+        return submitted;
+    }
+
+    private async Task<CaseSnapshot> Create(NewCase appeal)
+    {
         Case.Submission = appeal;
         Case.CreateTime = clock.GetUtcNow();
         if (appeal.EnterpriseCode.Length > 0 && appeal.ParentCaseId.Length == 0)

@@ -4,6 +4,7 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
+using Backbone.Grains.Privacy;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Hosting;
 using Backbone.Silo.Security;
@@ -17,7 +18,8 @@ using CaseKind = Backbone.Grains.Abstractions.Cases.CaseKind;
 namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
-public sealed class CaseService(IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, IHostApplicationLifetime lifetime)
+public sealed class CaseService(
+    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, IHostApplicationLifetime lifetime)
     : V1.CaseService.CaseServiceBase
 {
     public const int DefaultPageSize = 20;
@@ -30,14 +32,30 @@ public sealed class CaseService(IGrainFactory grains, CaseCategories categories,
         DomainException.ThrowIfAny(CaseRules.ValidateSubmission(
             CaseKind.Appeal, caller.Subject, request.RequestId, request.Category, request.Description, request.Location?.Latitude, request.Location?.Longitude,
             request.Address, request.AttachmentRefs, categories, grid, out var appeal));
-        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(appeal!));
+        return ToProto(await Submit(caller.Subject, request.RequestId, appeal!));
     }
 
     public override async Task<Case> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
         var application = await intake.Prepare(request, caller.Subject);
-        return ToProto(await grains.GetGrain<ICaseSubmissionGrain>($"{caller.Subject}:{request.RequestId}").Submit(application));
+        return ToProto(await Submit(caller.Subject, request.RequestId, application));
+    }
+
+    /// <summary>
+    /// The case of a submission has an id derived from the citizen and the request id (a keyed hash, as
+    /// opaque as a random id), so a retry reaches the same case and creates nothing, without a write first.
+    /// </summary>
+    private async Task<CaseSnapshot> Submit(string citizenId, string requestId, NewCase submission)
+    {
+        try
+        {
+            return await grains.GetGrain<ICaseGrain>(hasher.CaseId($"{citizenId}:{requestId}")).Submit(submission);
+        }
+        catch (DomainException e) when (e.Kind == DomainErrorKind.AlreadyExists)
+        {
+            throw DomainException.InvalidArgument("request_id", "was already used for a different submission; use a new request id for a new one");
+        }
     }
 
     public override async Task<Case> RequestSupplement(RequestSupplementRequest request, ServerCallContext context)
