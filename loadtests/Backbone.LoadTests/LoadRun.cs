@@ -39,6 +39,12 @@ public static class LoadRun
 
         using var channels = new ChannelPool(options.Target, options.Connections);
         var context = await PrepareAsync(options, channels, report);
+        if (options.H2loadKit.Length > 0)
+        {
+            await H2loadKit.WriteAsync(options.H2loadKit, context);
+            report.Line($"Tokens and request bodies for h2load written to {options.H2loadKit}.");
+            return new RunOutcome(0, report.Text, []);
+        }
 
         report.Line("| scenario | phase | step | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses | runner CPU | runner late p99 ms |");
         report.Line("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |");

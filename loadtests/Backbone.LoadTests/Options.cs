@@ -28,6 +28,8 @@ public sealed record Options
           --max-p99-ms 20 --max-error-rate 0.01 --max-recovery-s 10   thresholds: exit code 1 when one is broken
           --no-baseline                       skip the health-check baseline (run first otherwise)
           --report summary.md --html report.html
+          --h2load-kit DIR                    only sign in and write tokens and request bodies for h2load to DIR
+                                              (loadtests/h2load-open.sh), then stop
         """;
 
     public Uri Target { get; init; } = new("http://127.0.0.1:5100");
@@ -91,6 +93,8 @@ public sealed record Options
 
     public string HtmlFile { get; init; } = string.Empty;
 
+    public string H2loadKit { get; init; } = string.Empty;
+
     public static Options Parse(IReadOnlyList<string> args)
     {
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -135,6 +139,7 @@ public sealed record Options
             Baseline = !named.ContainsKey("no-baseline"),
             ReportFile = Get("report") ?? string.Empty,
             HtmlFile = Get("html") ?? string.Empty,
+            H2loadKit = Get("h2load-kit") ?? string.Empty,
         };
     }
 

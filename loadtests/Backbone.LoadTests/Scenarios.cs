@@ -140,7 +140,7 @@ public static class Scenarios
             new FindNearbyRequest { Location = AnyPoint() }, context.Partner.Headers));
 
     /// <summary>A random point of the sample city (its grids tile this box).</summary>
-    private static LatLng AnyPoint() => new()
+    public static LatLng AnyPoint() => new()
     {
         Latitude = South + (Random.Shared.NextDouble() * (North - South)),
         Longitude = West + (Random.Shared.NextDouble() * (East - West)),

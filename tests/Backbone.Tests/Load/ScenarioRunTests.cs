@@ -60,4 +60,59 @@ public sealed class ScenarioRunTests
         Assert.Equal(outcome.Summary, await File.ReadAllTextAsync(options.ReportFile));
         Assert.Contains("<svg", await File.ReadAllTextAsync(options.HtmlFile));
     }
+
+    [Fact]
+    public async Task The_h2load_kit_holds_real_tokens_and_requests_as_grpc_puts_them_on_the_wire()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh());
+        var kit = Directory.CreateTempSubdirectory("backbone-h2load-").FullName;
+
+        var outcome = await LoadRun.RunAsync(new Options
+        {
+            Target = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}"),
+            Authority = node.Identity.Provider,
+            ClientId = TestIdentity.Partner,
+            ClientSecret = TestIdentity.PartnerSecret,
+            Citizens = 1,
+            CitizenClient = TestIdentity.MiniProgram,
+            CitizenRedirect = TestIdentity.MiniProgramRedirect,
+            Staff = string.Empty,
+            H2loadKit = kit,
+        });
+
+        // Sent as h2load sends them: the file's bytes as the body of an HTTP/2 POST, the token as a bearer header.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}") };
+        async Task<byte[]> Call(string path, string body, string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Version = System.Net.HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(kit, body))),
+            };
+            request.Content.Headers.ContentType = new("application/grpc");
+            request.Headers.TE.ParseAdd("trailers");
+            if (token is not null)
+            {
+                request.Headers.Authorization = new("Bearer", await File.ReadAllTextAsync(Path.Combine(kit, token)));
+            }
+
+            using var response = await http.SendAsync(request);
+            var answer = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
+            return answer[5..]; // the message, after the frame's flag and length
+        }
+
+        var me = V1.Citizen.Parser.ParseFrom(await Call("/backbone.v1.CitizenService/GetCitizen", "citizen-me.bin", "citizen.token"));
+        // OK, not INVALID_ARGUMENT (no location) or UNAUTHENTICATED: the point and the partner's token are real.
+        var nearby = V1.FindNearbyResponse.Parser.ParseFrom(await Call("/backbone.v1.ServiceCircleService/FindNearby", "nearby-0.bin", "partner.token"));
+        var health = Grpc.Health.V1.HealthCheckResponse.Parser.ParseFrom(await Call("/grpc.health.v1.Health/Check", "health.bin", null));
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Empty(outcome.Phases); // nothing measured
+        Assert.Matches("^[0-9a-f]{32}$", me.CitizenId);
+        Assert.True(nearby.TotalReachable >= nearby.Facilities.Count);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Equal(H2loadKit.NearbyPoints, Directory.GetFiles(kit, "nearby-*.bin").Length);
+    }
 }
