@@ -1,7 +1,7 @@
 namespace Backbone.Grains;
 
 /// <summary>
-/// For grains used around one request (a registration attempt, a submission): they leave memory a few
+/// For grains used around one request (a registration attempt, an ID number's index): they leave memory a few
 /// seconds after their last call rather than after Orleans' collection age, so a storm of requests holds
 /// only what it created (docs/benchmarks.md: 100,000 registrations). Leaving at once on answering would
 /// not do: calls queued behind the first are then forwarded to a new activation each time, Orleans
