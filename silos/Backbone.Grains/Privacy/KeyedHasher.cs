@@ -31,10 +31,10 @@ public sealed class KeyedHasher
         Hash("registration", string.Join('\u001f', citizen.Name, citizen.IdNumber, citizen.Phone, citizen.Address));
 
     /// <summary>
-    /// The id of the case submitted under a submission key (citizen id and request id): as opaque as a
-    /// random id (<see cref="OpaqueIds"/>, same form) to anyone without the key, and the same on a retry.
+    /// The id of the case a citizen submits under a request id: as opaque as a random id
+    /// (<see cref="OpaqueIds"/>, same form) to anyone without the key, and the same on a retry.
     /// </summary>
-    public string CaseId(string submissionKey) => Hash("case-submission", submissionKey)[..32];
+    public string CaseId(string citizenId, string requestId) => Hash("case-submission", $"{citizenId}:{requestId}")[..32];
 
     private string Hash(string purpose, string value)
     {

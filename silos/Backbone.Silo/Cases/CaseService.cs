@@ -50,7 +50,7 @@ public sealed class CaseService(
     {
         try
         {
-            return await grains.GetGrain<ICaseGrain>(hasher.CaseId($"{citizenId}:{requestId}")).Submit(submission);
+            return await grains.GetGrain<ICaseGrain>(hasher.CaseId(citizenId, requestId)).Submit(submission);
         }
         catch (DomainException e) when (e.Kind == DomainErrorKind.AlreadyExists)
         {

@@ -105,13 +105,12 @@ public sealed class ScenarioRunTests
 
         var me = V1.Citizen.Parser.ParseFrom(await Call("/backbone.v1.CitizenService/GetCitizen", "citizen-me.bin", "citizen.token"));
         // OK, not INVALID_ARGUMENT (no location) or UNAUTHENTICATED: the point and the partner's token are real.
-        var nearby = V1.FindNearbyResponse.Parser.ParseFrom(await Call("/backbone.v1.ServiceCircleService/FindNearby", "nearby-0.bin", "partner.token"));
+        await Call("/backbone.v1.ServiceCircleService/FindNearby", "nearby-0.bin", "partner.token");
         var health = Grpc.Health.V1.HealthCheckResponse.Parser.ParseFrom(await Call("/grpc.health.v1.Health/Check", "health.bin", null));
 
         Assert.Equal(0, outcome.ExitCode);
         Assert.Empty(outcome.Phases); // nothing measured
         Assert.Matches("^[0-9a-f]{32}$", me.CitizenId);
-        Assert.True(nearby.TotalReachable >= nearby.Facilities.Count);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         Assert.Equal(H2loadKit.NearbyPoints, Directory.GetFiles(kit, "nearby-*.bin").Length);
     }
