@@ -47,7 +47,7 @@ public static class KeyFile
         return File.ReadAllBytes(path);
     }
 
-    /// <summary>An RSA key kept as a PKCS#8 PEM file, generated (2048 bits: RS256 as most providers use it; verifying costs the backbone half what 3072 bits would) at first use.</summary>
+    /// <summary>An RSA key kept as a PKCS#8 PEM file, generated (2048 bits) at first use.</summary>
     public static RSA LoadOrCreateRsa(string path)
     {
         var pem = LoadOrCreate(path, () =>
@@ -57,6 +57,22 @@ public static class KeyFile
         });
         var key = RSA.Create();
         key.ImportFromPem(System.Text.Encoding.ASCII.GetString(pem));
+        return key;
+    }
+
+    /// <summary>
+    /// A signing key kept as a PEM file: generated at first use as an ECDSA P-256 key (ES256), read as
+    /// whatever the file holds, so an RSA key an earlier version generated keeps signing (RS256).
+    /// </summary>
+    public static AsymmetricAlgorithm LoadOrCreateSigning(string path)
+    {
+        var pem = System.Text.Encoding.ASCII.GetString(LoadOrCreate(path, () =>
+        {
+            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return System.Text.Encoding.ASCII.GetBytes(ecdsa.ExportECPrivateKeyPem());
+        }));
+        AsymmetricAlgorithm key = pem.Contains("-----BEGIN EC PRIVATE KEY-----", StringComparison.Ordinal) ? ECDsa.Create() : RSA.Create();
+        key.ImportFromPem(pem);
         return key;
     }
 }

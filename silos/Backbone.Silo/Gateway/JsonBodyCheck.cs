@@ -12,17 +12,18 @@ public static class JsonBodyCheck
 {
     public const long MaxBodyBytes = 64 * 1024;
 
-    public static void UseJsonBodyCheck(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    // Other calls go straight on, without an async frame of this middleware around them.
+    public static void UseJsonBodyCheck(this IApplicationBuilder app) =>
+        app.Use(next => http => CarriesJsonBody(http.Request) ? CheckAsync(http, next) : next(http));
+
+    // A GET (or HEAD, DELETE) carries nothing transcoding reads, whatever content type a client library labels it with.
+    private static bool CarriesJsonBody(HttpRequest request) =>
+        request.Path.StartsWithSegments("/v1") && (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? false)
+        && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsDelete(request.Method);
+
+    private static async Task CheckAsync(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
-        // A GET (or HEAD, DELETE) carries nothing transcoding reads, whatever content type a client library labels it with.
-        if (!request.Path.StartsWithSegments("/v1") || !(request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? false)
-            || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method))
-        {
-            await next(http);
-            return;
-        }
-
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxBodyBytes;
@@ -52,5 +53,5 @@ public static class JsonBodyCheck
         // Transcoding reads the body again: hand it the bytes already read.
         request.Body = new MemoryStream(body, writable: false);
         await next(http);
-    });
+    }
 }

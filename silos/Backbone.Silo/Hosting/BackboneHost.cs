@@ -124,6 +124,7 @@ public static class BackboneHost
         builder.Services.Configure<ReminderOptions>(reminders =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));
 
+        GrainInterfaceTypeCache.AddTo(builder.Services);
         builder.UseOrleans(silo =>
         {
             silo.AddBackboneCluster(options, builder.Configuration);
@@ -213,7 +214,7 @@ public static class BackboneHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         app.MapPrometheusScrapingEndpoint(); // /metrics
-        app.UseSwagger(openApi => openApi.RouteTemplate = "openapi/{documentName}.json"); // /openapi/v1.json
+        app.MapSwagger("openapi/{documentName}.json"); // /openapi/v1.json; an endpoint, not a middleware every call passes
         app.MapOperationsPage(); // /ops/
         app.MapClusterDashboard(options); // /dashboard/, city administrators
         app.MapGet("/peakz", (PeakMode peak) => Results.Json(new { peakMode = peak.IsOn, callsInFlight = peak.CallsInFlight }));

@@ -1,10 +1,14 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Backbone.Identity.Hosting;
+using Backbone.Identity.Keys;
 using Backbone.Silo.Hosting;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Backbone.Tests.Identity;
 
@@ -35,6 +39,23 @@ public sealed class IdentityHostTests
 
         Assert.Equal("测试市民", read.Name);
         Assert.Equal(citizenId, me.CitizenId);
+    }
+
+    [Fact]
+    public async Task A_node_upgraded_with_the_RSA_key_of_an_earlier_version_keeps_signing_RS256_with_it()
+    {
+        var settings = NodeSettings.Fresh();
+        var rsa = RSA.Create(2048);
+        KeyFile.LoadOrCreate(Path.Combine(settings.DataDirectory, "keys", "identity-signing.pem"), () => Encoding.ASCII.GetBytes(rsa.ExportPkcs8PrivateKeyPem()));
+        await using var node = await BackboneNode.StartAsync(settings);
+
+        var token = await node.Identity.PartnerTokenAsync();
+        var key = Assert.Single((await node.Identity.DiscoverAsync()).KeySet!.Keys);
+        var registered = await node.CitizensAs(token).RegisterCitizenAsync(TestData.Registration());
+
+        Assert.Equal("RS256", new JsonWebToken(token).Alg);
+        Assert.Equal(Base64UrlEncoder.Encode(rsa.ExportParameters(false).Modulus), key.N);
+        Assert.False(string.IsNullOrEmpty(registered.CitizenId));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         Assert.NotNull(discovery.RevocationEndpoint);
         Assert.NotNull(discovery.EndSessionEndpoint);
         var key = Assert.Single(discovery.KeySet!.Keys);
-        Assert.Equal("RSA", key.Kty);
+        Assert.Equal(("EC", "P-256"), (key.Kty, key.Crv)); // generated keys sign ES256: a quarter off every token
         Assert.False(string.IsNullOrEmpty(key.Kid));
     }
 
@@ -75,7 +75,8 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         Assert.True(redirect.SawLogin);
         Assert.Equal("测试市民", me.Name);
         Assert.Equal(TestIdentity.CitizenUnit, me.GridUnitCode);
-        Assert.False(string.IsNullOrEmpty(tokens.IdentityToken));
+        Assert.Equal("ES256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Alg);
+        Assert.Equal("ES256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.IdentityToken).Alg);
         Assert.False(string.IsNullOrEmpty(tokens.RefreshToken));
         Assert.Equal(me.CitizenId, userInfo.Claims.Single(c => c.Type == "sub").Value);
         Assert.Equal("测试市民", userInfo.Claims.Single(c => c.Type == "name").Value);

@@ -42,7 +42,7 @@ public sealed class BadTokenTests(BackboneFixture fixture)
             "wrong audience" => Forge(audience: "another-api"),
             "wrong issuer" => Forge(issuer: "http://127.0.0.1:1/"),
             "not an access token" => Forge(type: "JWT"),
-            "signed by another key" => Forge(key: new RsaSecurityKey(RSA.Create(2048)) { KeyId = SigningKey().KeyId }),
+            "signed by another key" => Forge(key: new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = SigningKey().KeyId }),
             "alg none" => Unsigned(Forge()),
             "tampered" => Tamper(Forge()),
             _ => "not-a-jwt",
@@ -89,7 +89,7 @@ public sealed class BadTokenTests(BackboneFixture fixture)
                 ["kind"] = "app",
                 ["scope"] = "citizen.profile",
             },
-            SigningCredentials = new SigningCredentials(key ?? SigningKey(), SecurityAlgorithms.RsaSha256),
+            SigningCredentials = new SigningCredentials(key ?? SigningKey(), SecurityAlgorithms.EcdsaSha256),
         });
     }
 
