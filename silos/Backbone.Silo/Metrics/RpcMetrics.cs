@@ -20,40 +20,19 @@ public sealed class RpcMetrics : Interceptor
         _duration = meters.Create(BackboneMeter.Name).CreateHistogram(
             "backbone.rpc.server.duration", unit: "s", description: "Duration of RPCs handled by this node, by service, method and status.", advice: BackboneMeter.SecondsBuckets);
 
+    // One async frame per call: a shared helper taking a delegate cost a closure and a second frame.
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
-        await MeasureAsync(context, () => continuation(request, context));
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
-        await MeasureAsync(context, async () =>
-        {
-            await continuation(request, responseStream, context);
-            return true;
-        });
-
-    private async Task<T> MeasureAsync<T>(ServerCallContext context, Func<Task<T>> call)
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var started = Stopwatch.GetTimestamp();
         var status = StatusCode.OK;
         try
         {
-            return await call();
+            return await continuation(request, context);
         }
-        catch (RpcException e)
+        catch (Exception e)
         {
-            status = e.StatusCode;
-            throw;
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            status = StatusCode.Cancelled;
-            throw;
-        }
-        catch
-        {
-            status = StatusCode.Internal;
+            status = StatusOf(e, context);
             throw;
         }
         finally
@@ -61,6 +40,34 @@ public sealed class RpcMetrics : Interceptor
             Record(context.Method, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = StatusCode.OK;
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e)
+        {
+            status = StatusOf(e, context);
+            throw;
+        }
+        finally
+        {
+            Record(context.Method, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private static StatusCode StatusOf(Exception exception, ServerCallContext context) => exception switch
+    {
+        RpcException rpc => rpc.StatusCode,
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => StatusCode.Cancelled,
+        _ => StatusCode.Internal,
+    };
 
     /// <summary>Counts a call answered outside the gRPC pipeline too (peak mode's early refusals).</summary>
     public void Record(string fullMethod, StatusCode status, double seconds)

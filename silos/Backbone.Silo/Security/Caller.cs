@@ -12,6 +12,9 @@ public sealed record Caller(string Kind, string Subject, string ClientId, IReadO
 
     public bool IsStaff => Kind == CallerKinds.Staff;
 
+    /// <summary>Whose calls a rate limit counts together; made once per validated token, not per call.</summary>
+    public string LimitKey { get; } = $"{Kind}:{Subject}";
+
     public static Caller FromPrincipal(ClaimsPrincipal principal)
     {
         string? Claim(string type) => principal.FindFirst(type)?.Value;

@@ -52,7 +52,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
     }
 
     /// <summary>Admits the call or throws; the answer, disposed when the call ends, keeps it counted as in flight.</summary>
-    private async Task<IDisposable> AuthorizeAsync(ServerCallContext context, object? request)
+    private async ValueTask<IDisposable> AuthorizeAsync(ServerCallContext context, object? request)
     {
         if (!RpcPermissions.ByMethod.TryGetValue(context.Method, out var permission))
         {
@@ -80,7 +80,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         }
     }
 
-    private async Task<Caller> AdmitCallerAsync(ServerCallContext context, RpcPermission permission)
+    private async ValueTask<Caller> AdmitCallerAsync(ServerCallContext context, RpcPermission permission)
     {
         var caller = await AuthenticateAsync(context);
         if (!permission.ScopeByCaller.TryGetValue(caller.Kind, out var scope))
@@ -99,7 +99,7 @@ public sealed class CallerAuthorizationInterceptor(ValidatedTokens validated, Ca
         return caller;
     }
 
-    private async Task<Caller> AuthenticateAsync(ServerCallContext context)
+    private async ValueTask<Caller> AuthenticateAsync(ServerCallContext context)
     {
         var authorization = context.RequestHeaders.GetValue("authorization");
         if (authorization is not null && validated.TryGet(authorization, out var known))
