@@ -26,9 +26,9 @@ public sealed class IdentityKeys
     /// <remarks>
     /// A generated signing key is ECDSA P-256 (ES256): its signature is 86 characters where RS256's is 342,
     /// which takes a quarter off every access token. Clients send the token with every call, and HTTP/2
-    /// clients send it uncompressible (never indexed), so the node decodes all of it each time: that cost
-    /// a node refusing 15,000 calls/s a fifth of its CPU. Signing is also much cheaper than RSA's, for
-    /// sign-in storms. A key file an earlier version generated stays RSA (RS256): upgrading invalidates no token.
+    /// clients send it uncompressible (never indexed), so the node decodes all of it each time: the RS256
+    /// token cost a node refusing 15,000 calls/s a fifth of its CPU. A key file an earlier version
+    /// generated stays RSA (RS256): upgrading invalidates no token.
     /// </remarks>
     public static IdentityKeys Load(IdentitySettings settings, string keysDirectory) => new(
         Load(settings.SigningCertificate, () => KeyFile.LoadOrCreateSigning(Path.Combine(keysDirectory, "identity-signing.pem")) switch

@@ -7,7 +7,7 @@ namespace Backbone.Silo.Hosting;
 /// <summary>
 /// Remembers each grain interface's Orleans type name. Orleans works it out again on every
 /// <c>GetGrain&lt;T&gt;(key)</c> (reading the interface's attributes, then formatting its name by
-/// convention): 5 % of the node's CPU and a sixth of the bytes allocated by a <c>GetCitizen(me)</c> call.
+/// convention): 5 % of the CPU of a node serving <c>GetCitizen(me)</c> at 15,000 calls/s (perf).
 /// Registered first among the providers, so it answers for all of them; on a miss it asks the others,
 /// and Orleans' own convention, exactly as Orleans would.
 /// </summary>

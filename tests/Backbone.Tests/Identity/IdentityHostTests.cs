@@ -45,7 +45,7 @@ public sealed class IdentityHostTests
     public async Task A_node_upgraded_with_the_RSA_key_of_an_earlier_version_keeps_signing_RS256_with_it()
     {
         var settings = NodeSettings.Fresh();
-        var rsa = RSA.Create(2048);
+        using var rsa = RSA.Create(2048);
         KeyFile.LoadOrCreate(Path.Combine(settings.DataDirectory, "keys", "identity-signing.pem"), () => Encoding.ASCII.GetBytes(rsa.ExportPkcs8PrivateKeyPem()));
         await using var node = await BackboneNode.StartAsync(settings);
 

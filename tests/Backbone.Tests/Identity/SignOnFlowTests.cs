@@ -3,6 +3,7 @@ using Backbone.Tests.Support;
 using Backbone.V1;
 using Duende.IdentityModel;
 using Grpc.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Backbone.Tests.Identity;
 
@@ -75,8 +76,8 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         Assert.True(redirect.SawLogin);
         Assert.Equal("测试市民", me.Name);
         Assert.Equal(TestIdentity.CitizenUnit, me.GridUnitCode);
-        Assert.Equal("ES256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Alg);
-        Assert.Equal("ES256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.IdentityToken).Alg);
+        Assert.Equal("ES256", new JsonWebToken(tokens.AccessToken).Alg);
+        Assert.Equal("ES256", new JsonWebToken(tokens.IdentityToken).Alg);
         Assert.False(string.IsNullOrEmpty(tokens.RefreshToken));
         Assert.Equal(me.CitizenId, userInfo.Claims.Single(c => c.Type == "sub").Value);
         Assert.Equal("测试市民", userInfo.Claims.Single(c => c.Type == "name").Value);
