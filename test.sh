@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Restores, builds (warnings are errors) and runs every test of the backbone.
 # The tests start real hosts on free loopback ports. Beyond the .NET SDK they need Debian's chromium
-# (the browser sign-in test drives it with Playwright) and redis-server (the cluster tests start their
-# own Redis processes); both are installed here when missing.
+# (the browser sign-in test drives it with Playwright), redis-server (the cluster tests start their
+# own Redis processes) and nghttp2-client (h2load, which loadtests/h2load-open.sh drives); all are
+# installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q

@@ -9,7 +9,9 @@
 # percentiles from h2load's per-request log. h2load times a call from when it sends it, not from when it was
 # due, so keep RATE below the peak. Eight h2load processes share the load (one event loop serving 16 connections
 # added ~1 ms to every call at 11,000/s); for nearby each has its own random point of the city.
-# h2load sees HTTP statuses only; the gRPC statuses are counted from the node's /metrics (METRICS=<url>).
+# h2load sees HTTP statuses only; the gRPC statuses are counted from the node's /metrics (METRICS=<url>), and
+# so is the node's CPU per call: all its CPU time over the run, warm-up included, divided by the calls it
+# counted for this method (meaningful when nothing else loads the node; it drifts less than peaks do).
 set -euo pipefail
 KIT=$1 METHOD=$2 RATE=$3 SECONDS_=${4:-20}
 TARGET=${TARGET:-http://127.0.0.1:5100} METRICS=${METRICS:-http://127.0.0.1:5080/metrics}
@@ -22,7 +24,8 @@ case $METHOD in
 esac
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 statuses() { curl -sf "$METRICS" | grep "^backbone_rpc_server_duration_seconds_count{.*rpc_method=\"$RPC\"" | sed -E 's/.*rpc_grpc_status_code="([A-Za-z]+)".* ([0-9]+)$/\1 \2/' | sort || true; }
-statuses > "$WORK/before"
+cpu() { curl -sf "$METRICS" | awk '/^dotnet_process_cpu_time_seconds_total/ { s += $NF } END { printf "%.3f", s }' || true; }
+statuses > "$WORK/before"; cpu > "$WORK/cpu.before"
 N=${#BODIES[@]} CONNECTIONS=$(( 16 / ${#BODIES[@]} ))
 for i in "${!BODIES[@]}"; do
   ARGS=(-t 1 -c "$CONNECTIONS" -H 'content-type: application/grpc' -H 'te: trailers' -d "${BODIES[$i]}")
@@ -40,5 +43,8 @@ if [ "$RATE" != peak ]; then
     function at(p) { i = int(p * NR + 0.999999); return v[i < 1 ? 1 : i] / 1000 }
     END { printf "latency ms over %d calls: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", NR, at(0.5), at(0.9), at(0.99), at(0.999), v[NR] / 1000 }'
 fi
-statuses > "$WORK/after"
+statuses > "$WORK/after"; cpu > "$WORK/cpu.after"
 join -a 2 "$WORK/before" "$WORK/after" | awk '{ d = (NF == 3 ? $3 - $2 : $2); if (d > 0) s = s " " $1 " " d } END { print "gRPC statuses counted by the node, warm-up included:" (s == "" ? " none counted" : s) }'
+join -a 2 "$WORK/before" "$WORK/after" | awk -v before="$(cat "$WORK/cpu.before")" -v after="$(cat "$WORK/cpu.after")" '
+  { calls += (NF == 3 ? $3 - $2 : $2) }
+  END { if (calls > 0 && after > before) printf "node CPU per call: %.0f us (%.1f s of CPU over %d calls)\n", (after - before) * 1e6 / calls, after - before, calls }'

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Backbone.LoadTests;
 using Backbone.Tests.Support;
 using Grpc.Core;
@@ -65,20 +67,7 @@ public sealed class ScenarioRunTests
     public async Task The_h2load_kit_holds_real_tokens_and_requests_as_grpc_puts_them_on_the_wire()
     {
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh());
-        var kit = Directory.CreateTempSubdirectory("backbone-h2load-").FullName;
-
-        var outcome = await LoadRun.RunAsync(new Options
-        {
-            Target = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}"),
-            Authority = node.Identity.Provider,
-            ClientId = TestIdentity.Partner,
-            ClientSecret = TestIdentity.PartnerSecret,
-            Citizens = 1,
-            CitizenClient = TestIdentity.MiniProgram,
-            CitizenRedirect = TestIdentity.MiniProgramRedirect,
-            Staff = string.Empty,
-            H2loadKit = kit,
-        });
+        var (kit, outcome) = await WriteKit(node);
 
         // Sent as h2load sends them: the file's bytes as the body of an HTTP/2 POST, the token as a bearer header.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}") };
@@ -113,5 +102,58 @@ public sealed class ScenarioRunTests
         Assert.Matches("^[0-9a-f]{32}$", me.CitizenId);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         Assert.Equal(H2loadKit.NearbyPoints, Directory.GetFiles(kit, "nearby-*.bin").Length);
+    }
+
+    [Fact]
+    public async Task The_h2load_script_sends_the_kit_at_an_open_rate_and_reports_what_the_node_counted()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh());
+        var (kit, _) = await WriteKit(node);
+        var script = Path.Combine(RepositoryRoot(), "loadtests", "h2load-open.sh");
+
+        var start = new ProcessStartInfo(script, [kit, "citizen-me", "400", "2"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["TARGET"] = $"http://127.0.0.1:{node.Settings.GrpcPort}";
+        start.Environment["METRICS"] = $"http://127.0.0.1:{node.Settings.WebPort}/metrics";
+        using var run = Process.Start(start)!;
+        var output = await run.StandardOutput.ReadToEndAsync();
+        var errors = await run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+
+        Assert.True(run.ExitCode == 0, output + errors);
+        // 400 calls/s for 2 s after a 3 s warm-up: the measured calls' percentiles, then the node's own counts.
+        var measured = int.Parse(Regex.Match(output, @"latency ms over (\d+) calls: p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+").Groups[1].Value);
+        var counted = int.Parse(Regex.Match(output, @"counted by the node, warm-up included: OK (\d+)$", RegexOptions.Multiline).Groups[1].Value);
+        Assert.InRange(measured, 700, 900);
+        Assert.InRange(counted, measured, 2_500);
+        Assert.Matches(@"node CPU per call: \d+ us", output);
+    }
+
+    private static async Task<(string Kit, RunOutcome Outcome)> WriteKit(BackboneNode node)
+    {
+        var kit = Directory.CreateTempSubdirectory("backbone-h2load-").FullName;
+        var outcome = await LoadRun.RunAsync(new Options
+        {
+            Target = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}"),
+            Authority = node.Identity.Provider,
+            ClientId = TestIdentity.Partner,
+            ClientSecret = TestIdentity.PartnerSecret,
+            Citizens = 1,
+            CitizenClient = TestIdentity.MiniProgram,
+            CitizenRedirect = TestIdentity.MiniProgramRedirect,
+            Staff = string.Empty,
+            H2loadKit = kit,
+        });
+        return (kit, outcome);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory.FullName, "Backbone.sln")))
+        {
+            directory = directory.Parent ?? throw new InvalidOperationException("Backbone.sln not found above the test binaries.");
+        }
+
+        return directory.FullName;
     }
 }
