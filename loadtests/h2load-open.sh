@@ -44,7 +44,7 @@ if [ "$RATE" != peak ]; then
     END { printf "latency ms over %d calls: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", NR, at(0.5), at(0.9), at(0.99), at(0.999), v[NR] / 1000 }'
 fi
 statuses > "$WORK/after"; cpu > "$WORK/cpu.after"
-join -a 2 "$WORK/before" "$WORK/after" | awk '{ d = (NF == 3 ? $3 - $2 : $2); if (d > 0) s = s " " $1 " " d } END { print "gRPC statuses counted by the node, warm-up included:" (s == "" ? " none counted" : s) }'
 join -a 2 "$WORK/before" "$WORK/after" | awk -v before="$(cat "$WORK/cpu.before")" -v after="$(cat "$WORK/cpu.after")" '
-  { calls += (NF == 3 ? $3 - $2 : $2) }
-  END { if (calls > 0 && after > before) printf "node CPU per call: %.0f us (%.1f s of CPU over %d calls)\n", (after - before) * 1e6 / calls, after - before, calls }'
+  { d = (NF == 3 ? $3 - $2 : $2); calls += d; if (d > 0) s = s " " $1 " " d }
+  END { print "gRPC statuses counted by the node, warm-up included:" (s == "" ? " none counted" : s)
+        if (calls > 0 && after > before) printf "node CPU per call: %.0f us (%.1f s of CPU over %d calls)\n", (after - before) * 1e6 / calls, after - before, calls }'

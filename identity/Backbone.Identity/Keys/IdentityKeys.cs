@@ -34,8 +34,7 @@ public sealed class IdentityKeys
         Load(settings.SigningCertificate, () => KeyFile.LoadOrCreateSigning(Path.Combine(keysDirectory, "identity-signing.pem")) switch
         {
             ECDsa ecdsa => new ECDsaSecurityKey(ecdsa),
-            RSA rsa => new RsaSecurityKey(rsa),
-            var other => throw new InvalidOperationException($"identity-signing.pem holds a {other.GetType().Name} key; ECDSA or RSA expected"),
+            var rsa => new RsaSecurityKey((RSA)rsa), // the only other kind LoadOrCreateSigning reads
         }),
         Load(settings.EncryptionCertificate, () => new RsaSecurityKey(KeyFile.LoadOrCreateRsa(Path.Combine(keysDirectory, "identity-encryption.pem")))));
 
