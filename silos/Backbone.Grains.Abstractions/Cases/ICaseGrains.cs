@@ -74,7 +74,7 @@ public interface ICaseGrain : IGrainWithStringKey
 }
 
 /// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>
-public interface ICaseWatcher : IGrainObserver
+public interface ICaseWatcher : IWatcher
 {
     void CaseChanged(CaseSnapshot snapshot);
 }

@@ -151,7 +151,7 @@ public sealed record GridChanges(
     [property: Id(1)] IReadOnlyList<(string CaseId, long ChangedAt)> Changed);
 
 /// <summary>Receives the changes of a grid's cases (a gRPC WatchUnitCases call holds one per grid of its subtree).</summary>
-public interface IGridCasesWatcher : IGrainObserver
+public interface IGridCasesWatcher : IWatcher
 {
     void CaseChanged(string gridCode, long gridVersion, string caseId);
 }

@@ -69,7 +69,7 @@ public interface IDirectiveIssueGrain : IGrainWithStringKey
     Task<DirectiveSnapshot> Issue(NewDirective directive);
 }
 
-public interface IDirectiveWatcher : IGrainObserver
+public interface IDirectiveWatcher : IWatcher
 {
     void CoverageChanged(DirectiveSnapshot snapshot);
 }
@@ -86,7 +86,12 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     /// <summary>A child unit stayed silent past the deadline: it is escalated here.</summary>
     Task ChildSilent(string directiveId, string childUnit);
 
-    [Orleans.Concurrency.ReadOnly]
+    /// <summary>What a directive asks each unit as it activates (it keeps acknowledgements in memory only).</summary>
+    /// <remarks>
+    /// Interleaves: a unit's acknowledgement waits on the directive, which may be activating just then and
+    /// asking this very unit; a call that queued behind the acknowledgement deadlocked both until timeout.
+    /// </remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<UnitAck?> AckOf(string directiveId);
 
     /// <summary>Does nothing: calling it activates the inbox (which then stays active).</summary>
@@ -103,7 +108,7 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     Task Unwatch(IUnitDirectivesWatcher watcher);
 }
 
-public interface IUnitDirectivesWatcher : IGrainObserver
+public interface IUnitDirectivesWatcher : IWatcher
 {
     void ReceiptChanged(DirectiveReceipt receipt);
 }

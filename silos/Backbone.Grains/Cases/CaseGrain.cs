@@ -109,6 +109,12 @@ public sealed class CaseGrain(
         await FinishFollowUps();
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _watchers.DropAll(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
     private CaseRecord Case => record.State;
 
     public async Task<CaseSnapshot> Submit(NewCase appeal)

@@ -87,6 +87,12 @@ public sealed class UnitCasesGrain(
         _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals));
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _watchers.DropAll(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
     public async Task Apply(string caseId, long caseVersion, CaseSummary summary)
     {
         if (!IsGrid || (grid.State.Cases.TryGetValue(caseId, out var known) && known.Version >= caseVersion))

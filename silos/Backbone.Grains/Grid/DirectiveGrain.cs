@@ -60,6 +60,12 @@ public sealed class DirectiveGrain(
         }
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _watchers.DropAll(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
     public async Task<DirectiveSnapshot> Issue(NewDirective directive)
     {
         if (State.Directive is not null)
@@ -216,6 +222,12 @@ public sealed class UnitDirectivesGrain(
     private readonly ObserverManager<IUnitDirectivesWatcher> _watchers = new(DirectiveGrain.WatchLifetime, logger);
 
     private Dictionary<string, DirectiveReceipt> Received => record.State.Received;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _watchers.DropAll(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public Task Watch(IUnitDirectivesWatcher watcher)
     {

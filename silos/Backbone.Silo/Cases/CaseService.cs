@@ -282,11 +282,11 @@ public sealed class CaseService(
 
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
-        var changes = System.Threading.Channels.Channel.CreateUnbounded<CaseSnapshot>();
-        var watcher = grains.CreateObjectReference<ICaseWatcher>(new CaseWatcher(changes.Writer));
+        var relay = new CaseWatcher();
+        var watcher = grains.CreateObjectReference<ICaseWatcher>(relay);
         var grain = CaseOf(request.CaseId);
-        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
-            subscribe: async () => changes.Writer.TryWrite(await grain.Watch(actor, watcher)), // renewing also catches anything missed
+        await ObserverRelay.RunAsync(context, lifetime, relay,
+            subscribe: async (_, _) => relay.Relay(await grain.Watch(actor, watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
                 await grain.Unwatch(watcher);
@@ -321,74 +321,57 @@ public sealed class CaseService(
         }
 
         var actor = ActorOf(context);
-        using var watching = WatchUntilEnd(context);
-        var stopping = watching.Token;
-        var changes = System.Threading.Channels.Channel.CreateUnbounded<(string Grid, long Version, string CaseId)>();
-        var watcher = grains.CreateObjectReference<IGridCasesWatcher>(new GridCasesWatcher(changes.Writer));
+        var relay = new GridCasesWatcher();
+        var watcher = grains.CreateObjectReference<IGridCasesWatcher>(relay);
         var seen = grids.ToDictionary(g => g, g => resumeFrom?.GetValueOrDefault(g) ?? long.MaxValue, StringComparer.Ordinal);
+        var live = false;
 
-        // Subscribes at every grid and sends what changed since the versions already seen.
-        async Task CatchUp()
+        // Subscribes at a grid and sends what changed there since the version already seen.
+        async Task CatchUp(string code, CancellationToken stopping)
         {
-            foreach (var (code, since) in seen.ToList())
+            var since = seen[code];
+            var found = await grains.GetGrain<IUnitCasesGrain>(code).Watch(watcher, since);
+            foreach (var (caseId, changedAt) in found.Changed)
             {
-                var found = await grains.GetGrain<IUnitCasesGrain>(code).Watch(watcher, since);
-                foreach (var (caseId, changedAt) in found.Changed)
-                {
-                    seen[code] = changedAt;
-                    await Send(caseId);
-                }
-
-                seen[code] = since == long.MaxValue ? found.Version : Math.Max(seen[code], found.Version);
+                seen[code] = changedAt;
+                await Send(caseId, stopping);
             }
+
+            seen[code] = since == long.MaxValue ? found.Version : Math.Max(seen[code], found.Version);
         }
 
-        async Task Send(string caseId) => await responseStream.WriteAsync(
+        async Task Send(string caseId, CancellationToken stopping) => await responseStream.WriteAsync(
             new UnitCaseChange { Case = ToProto(await CaseOf(caseId).Get(actor)), ResumeToken = UnitWatchToken.Format(seen) }, stopping);
 
-        try
-        {
-            await CatchUp();
-            await responseStream.WriteAsync(new UnitCaseChange { ResumeToken = UnitWatchToken.Format(seen) }, stopping); // live from here
-            using var renew = new PeriodicTimer(ObserverRelay.Renewal);
-            var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-            Task<(string Grid, long Version, string CaseId)>? next = null;
-            while (!stopping.IsCancellationRequested)
+        await ObserverRelay.RunAsync(context, lifetime, relay,
+            subscribe: async (grid, stopping) =>
             {
-                next ??= changes.Reader.ReadAsync(stopping).AsTask();
-                if (await Task.WhenAny(next, renewal) == renewal)
+                foreach (var code in grid is null ? grids : [grid])
                 {
-                    await renewal;
-                    await CatchUp(); // renews every subscription, and sends anything a lapsed one missed
-                    renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-                    continue;
+                    await CatchUp(code, stopping);
                 }
 
-                var (code, version, caseId) = await next;
-                next = null;
-                if (version > seen[code])
+                if (!live)
                 {
-                    seen[code] = version;
-                    await Send(caseId);
+                    live = true;
+                    await responseStream.WriteAsync(new UnitCaseChange { ResumeToken = UnitWatchToken.Format(seen) }, stopping); // live from here
                 }
-            }
-
-            ObserverRelay.ThrowIfNodeLeaving(context, "resume_token (the last token received)");
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            ObserverRelay.ThrowIfNodeLeaving(context, "resume_token (the last token received)");
-        }
-        finally
-        {
-            await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitCasesGrain>(code).Unwatch(watcher)));
-            grains.DeleteObjectReference<IGridCasesWatcher>(watcher);
-        }
+            },
+            unsubscribe: async () =>
+            {
+                await Task.WhenAll(grids.Select(code => grains.GetGrain<IUnitCasesGrain>(code).Unwatch(watcher)));
+                grains.DeleteObjectReference<IGridCasesWatcher>(watcher);
+            },
+            write: async (change, stopping) =>
+            {
+                if (change.Version > seen[change.Grid])
+                {
+                    seen[change.Grid] = change.Version;
+                    await Send(change.CaseId, stopping);
+                }
+            },
+            "resume_token (the last token received)");
     }
-
-    /// <summary>A watch ends when its client goes away, or when this node shuts down (so the node can leave without waiting for it).</summary>
-    private CancellationTokenSource WatchUntilEnd(ServerCallContext context) =>
-        CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
 
     private async Task<Case> CoHandlerAction(CoHandlerRequest request, ServerCallContext context, Func<ICaseGrain, Actor, Task<CaseSnapshot>> action)
     {
@@ -495,15 +478,15 @@ public sealed class CaseService(
 }
 
 /// <summary>Hands a case's changes from the grain to one WatchCase call.</summary>
-internal sealed class CaseWatcher(System.Threading.Channels.ChannelWriter<CaseSnapshot> changes) : ICaseWatcher
+internal sealed class CaseWatcher : RelayedWatcher<CaseSnapshot>, ICaseWatcher
 {
-    public void CaseChanged(CaseSnapshot snapshot) => changes.TryWrite(snapshot);
+    public void CaseChanged(CaseSnapshot snapshot) => Relay(snapshot);
 }
 
 /// <summary>Hands a grid's case changes to one WatchUnitCases call.</summary>
-internal sealed class GridCasesWatcher(System.Threading.Channels.ChannelWriter<(string Grid, long Version, string CaseId)> changes) : IGridCasesWatcher
+internal sealed class GridCasesWatcher : RelayedWatcher<(string Grid, long Version, string CaseId)>, IGridCasesWatcher
 {
-    public void CaseChanged(string gridCode, long gridVersion, string caseId) => changes.TryWrite((gridCode, gridVersion, caseId));
+    public void CaseChanged(string gridCode, long gridVersion, string caseId) => Relay((gridCode, gridVersion, caseId));
 }
 
 /// <summary>A WatchUnitCases resume token: the last version seen of every grid of the subtree.</summary>

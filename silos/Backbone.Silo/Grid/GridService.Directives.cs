@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Backbone.Grains;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
@@ -61,11 +60,11 @@ public sealed partial class GridService
     {
         await VisibleDirective(request.DirectiveId, context);
         var grain = grains.GetGrain<IDirectiveGrain>(request.DirectiveId);
-        var changes = Channel.CreateUnbounded<DirectiveSnapshot>();
-        var watcher = grains.CreateObjectReference<IDirectiveWatcher>(new DirectiveWatcher(changes.Writer));
+        var relay = new DirectiveWatcher();
+        var watcher = grains.CreateObjectReference<IDirectiveWatcher>(relay);
         long seen = -1;
-        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
-            subscribe: async () => changes.Writer.TryWrite(await grain.Watch(watcher)), // renewing also catches anything missed
+        await ObserverRelay.RunAsync(context, lifetime, relay,
+            subscribe: async (_, _) => relay.Relay(await grain.Watch(watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
                 await grain.Unwatch(watcher);
@@ -87,17 +86,17 @@ public sealed partial class GridService
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
         var inbox = InboxOf(request.UnitCode);
-        var changes = Channel.CreateUnbounded<Grains.Abstractions.Grid.DirectiveReceipt>();
-        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(new UnitDirectivesWatcher(changes.Writer));
+        var relay = new UnitDirectivesWatcher();
+        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(relay);
         var live = false;
-        await ObserverRelay.RunAsync(context, lifetime, changes.Reader,
-            subscribe: async () =>
+        await ObserverRelay.RunAsync(context, lifetime, relay,
+            subscribe: async (_, stopping) =>
             {
                 await inbox.Watch(watcher);
                 if (!live)
                 {
                     live = true;
-                    await responseStream.WriteAsync(new DirectiveReceipt { UnitCode = request.UnitCode }); // subscribed: nothing from now on is missed
+                    await responseStream.WriteAsync(new DirectiveReceipt { UnitCode = request.UnitCode }, stopping); // subscribed: nothing from now on is missed
                 }
             },
             unsubscribe: async () =>
@@ -186,13 +185,13 @@ public sealed partial class GridService
 }
 
 /// <summary>Hands a unit's new and changed receipts from its grain to one WatchDirectives call.</summary>
-internal sealed class UnitDirectivesWatcher(ChannelWriter<Grains.Abstractions.Grid.DirectiveReceipt> changes) : IUnitDirectivesWatcher
+internal sealed class UnitDirectivesWatcher : RelayedWatcher<Grains.Abstractions.Grid.DirectiveReceipt>, IUnitDirectivesWatcher
 {
-    public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => changes.TryWrite(receipt);
+    public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => Relay(receipt);
 }
 
 /// <summary>Hands a directive's coverage changes from its grain to one WatchDirective call.</summary>
-internal sealed class DirectiveWatcher(ChannelWriter<DirectiveSnapshot> changes) : IDirectiveWatcher
+internal sealed class DirectiveWatcher : RelayedWatcher<DirectiveSnapshot>, IDirectiveWatcher
 {
-    public void CoverageChanged(DirectiveSnapshot snapshot) => changes.TryWrite(snapshot);
+    public void CoverageChanged(DirectiveSnapshot snapshot) => Relay(snapshot);
 }

@@ -1,6 +1,8 @@
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
 
 namespace Backbone.Tests.Cases;
 
@@ -102,6 +104,34 @@ public sealed class WatchCaseTests(BackboneFixture fixture)
             using var outside = worker.WatchUnitCases(new WatchUnitCasesRequest { UnitCode = "510104" }, deadline: DateTime.UtcNow.AddSeconds(30));
             await outside.ResponseStream.MoveNext();
         });
+    }
+
+    [Fact]
+    public async Task Watches_follow_a_case_and_its_grid_into_their_next_activations_at_once()
+    {
+        var citizen = await Node.CasesAsCitizenAsync();
+        var worker = await Node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var district = await Node.CasesAsStaffAsync(TestIdentity.DistrictHandlerMobile);
+        var first = await citizen.SubmitAppealAsync(Appeal("noise", "楼下广场舞太吵", 30.59, 104.063));
+        // Half of the renewal minute: only watching the next activations at once delivers within it.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var unitWatch = district.WatchUnitCases(new WatchUnitCasesRequest { UnitCode = "510104" }, cancellationToken: deadline.Token);
+        using var caseWatch = citizen.WatchCase(new WatchCaseRequest { CaseId = first.CaseId }, cancellationToken: deadline.Token);
+        Assert.Null((await NextChange(unitWatch)).Case);
+        Assert.Equal(CaseState.Dispatched, (await Next(caseWatch)).State);
+
+        // Both grains leave memory, as idle collection or shedding under memory pressure would make them.
+        var grains = Node.Services.GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<Grains.Abstractions.Cases.IUnitCasesGrain>(first.GridCode).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await grains.GetGrain<Grains.Abstractions.Cases.ICaseGrain>(first.CaseId).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = first.CaseId });
+        var second = await citizen.SubmitAppealAsync(Appeal("noise", "同一网格的第二件", 30.59, 104.063));
+
+        var accepted = await Next(caseWatch);
+        var changes = new[] { await NextChange(unitWatch), await NextChange(unitWatch) };
+        Assert.Equal((first.CaseId, CaseState.Accepted), (accepted.CaseId, accepted.State));
+        Assert.Equal(first.GridCode, second.GridCode);
+        Assert.Equal([(first.CaseId, CaseState.Accepted), (second.CaseId, CaseState.Dispatched)], changes.Select(c => (c.Case.CaseId, c.Case.State)));
     }
 
     private static SubmitAppealRequest Appeal(string category, string description, double latitude, double longitude) => new()

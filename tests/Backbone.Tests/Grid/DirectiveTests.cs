@@ -4,6 +4,7 @@ using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
 
 namespace Backbone.Tests.Grid;
 
@@ -119,6 +120,24 @@ public sealed class DirectiveTests(BackboneFixture fixture)
 
         Assert.Equal(0, before.Levels.Sum(l => l.Acknowledged));
         Assert.Equal(1, after.Levels.Single(l => l.Level == UnitLevel.Community).Acknowledged);
+    }
+
+    [Fact]
+    public async Task A_coverage_watch_follows_the_directive_into_its_next_activation_at_once()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "高温时段户外作业调整"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // half the renewal minute
+        using var watch = district.WatchDirective(new GetDirectiveRequest { DirectiveId = issued.DirectiveId }, cancellationToken: timeout.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+
+        await Node.Services.GetRequiredService<IGrainFactory>().GetGrain<Grains.Abstractions.Grid.IDirectiveGrain>(issued.DirectiveId)
+            .Cast<IGrainManagementExtension>().DeactivateOnIdle(); // as idle collection or shedding would
+        await community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId });
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+
+        Assert.Equal(1, watch.ResponseStream.Current.Levels.Single(l => l.Level == UnitLevel.Community).Acknowledged);
     }
 
     [Fact]
