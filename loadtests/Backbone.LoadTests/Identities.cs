@@ -9,8 +9,8 @@ using Grpc.Core;
 
 namespace Backbone.LoadTests;
 
-/// <summary>Someone the run acts as: their access token (as call headers) and, for citizens, their id.</summary>
-public sealed record Participant(string Subject, Metadata Headers);
+/// <summary>Someone the run acts as: their access token (as call headers) and, for citizens, their id and refresh token.</summary>
+public sealed record Participant(string Subject, Metadata Headers, string? RefreshToken = null);
 
 /// <summary>
 /// Test identities made the way real ones are: synthetic citizens sign up on the provider's sign-up page
@@ -31,7 +31,7 @@ public sealed class Identities(Uri authority)
             ["client_id"] = clientId,
             ["client_secret"] = secret,
         }));
-        return new Participant(clientId, Bearer(await TokenFrom(answer)));
+        return new Participant(clientId, Bearer((await TokensFrom(answer)).Access));
     }
 
     /// <summary>Signs up <paramref name="count"/> new citizens, <paramref name="parallel"/> at a time, and signs each in.</summary>
@@ -75,9 +75,36 @@ public sealed class Identities(Uri authority)
             ["code"] = code,
             ["code_verifier"] = verifier,
         }));
-        var token = await TokenFrom(answer);
+        var (token, refresh) = await TokensFrom(answer);
         var subject = JsonDocument.Parse(Base64UrlDecode(token.Split('.')[1])).RootElement.GetProperty("sub").GetString()!;
-        return new Participant(subject, Bearer(token));
+        return new Participant(subject, Bearer(token), refresh);
+    }
+
+    /// <summary>
+    /// What an app does when its access token expires: redeems its refresh token for new tokens. Returns the
+    /// new refresh token (the one redeemed is spent). A refusal is thrown as the gRPC status an app would
+    /// take it for, so the runner counts it like any failed call.
+    /// </summary>
+    public async Task<string> RefreshAsync(HttpClient http, string clientId, string refreshToken)
+    {
+        using var answer = await http.PostAsync(new Uri(authority, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = clientId,
+            ["refresh_token"] = refreshToken,
+        }));
+        if (!answer.IsSuccessStatusCode)
+        {
+            var code = answer.StatusCode switch
+            {
+                HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized => StatusCode.Unauthenticated, // invalid_grant: sign in again
+                HttpStatusCode.TooManyRequests => StatusCode.ResourceExhausted,
+                _ => StatusCode.Unavailable,
+            };
+            throw new RpcException(new Status(code, $"Refresh refused ({(int)answer.StatusCode}): {await answer.Content.ReadAsStringAsync()}"));
+        }
+
+        return (await TokensFrom(answer)).Refresh ?? throw new RpcException(new Status(StatusCode.Internal, "The refresh gave no new refresh token."));
     }
 
     /// <summary>One synthetic citizen on the real sign-up page: a fresh mobile number and a valid resident ID number.</summary>
@@ -131,11 +158,11 @@ public sealed class Identities(Uri authority)
 
     private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
 
-    private static async Task<string> TokenFrom(HttpResponseMessage answer)
+    private static async Task<(string Access, string? Refresh)> TokensFrom(HttpResponseMessage answer)
     {
         var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
         return answer.IsSuccessStatusCode
-            ? body.GetProperty("access_token").GetString()!
+            ? (body.GetProperty("access_token").GetString()!, body.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null)
             : throw new InvalidOperationException($"No token: {body}");
     }
 

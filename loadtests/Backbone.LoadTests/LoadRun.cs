@@ -38,7 +38,8 @@ public static class LoadRun
         report.Line();
 
         using var channels = new ChannelPool(options.Target, options.Connections);
-        var context = await PrepareAsync(options, channels, report);
+        using var signOn = new HttpClient(); // what apps send to the sign-on (token refreshes)
+        var context = await PrepareAsync(options, channels, signOn, report);
         if (options.H2loadKit.Length > 0)
         {
             await H2loadKit.WriteAsync(options.H2loadKit, context);
@@ -161,7 +162,7 @@ public static class LoadRun
     }
 
     /// <summary>The test identities, made before anything is measured and reported on their own line.</summary>
-    private static async Task<LoadContext> PrepareAsync(Options options, ChannelPool channels, Report report)
+    private static async Task<LoadContext> PrepareAsync(Options options, ChannelPool channels, HttpClient signOn, Report report)
     {
         var identities = new Identities(options.Authority);
         var clock = Stopwatch.StartNew();
@@ -174,13 +175,13 @@ public static class LoadRun
 
         var signedIn = clock.Elapsed;
         var citizens = await identities.NewCitizensAsync(
-            options.Citizens, options.SignUpParallel, options.CitizenClient, options.CitizenRedirect, "openid citizen.profile cases.submit certificates.read");
+            options.Citizens, options.SignUpParallel, options.CitizenClient, options.CitizenRedirect, "openid offline_access citizen.profile cases.submit certificates.read");
         var signedUp = clock.Elapsed - signedIn;
         report.Line($"Identities (not measured below): {citizens.Count} synthetic citizens signed up and signed in through the real pages in " +
             $"{signedUp.TotalSeconds:0.0} s ({citizens.Count / Math.Max(0.001, signedUp.TotalSeconds):0.0}/s, {options.SignUpParallel} at a time); " +
             $"partner{(staff is null ? string.Empty : " and staff")} signed in in {signedIn.TotalSeconds:0.0} s.");
         report.Line();
-        return new LoadContext(channels, partner, citizens, staff);
+        return new LoadContext(channels, partner, citizens, staff, token => identities.RefreshAsync(signOn, options.CitizenClient, token));
     }
 
     /// <summary>The phase's row, then one per step when it has more than one.</summary>

@@ -45,7 +45,8 @@ public sealed class Scenario(string name, IReadOnlyList<Step> steps)
 }
 
 /// <summary>Who the run acts as, and what scenarios prepared before the measured phases (certificates, a backlog of appeals).</summary>
-public sealed class LoadContext(ChannelPool channels, Participant partner, IReadOnlyList<Participant> citizens, Participant? staff)
+/// <param name="refresh">Redeems a citizen's refresh token and returns the next one (at the sign-on).</param>
+public sealed class LoadContext(ChannelPool channels, Participant partner, IReadOnlyList<Participant> citizens, Participant? staff, Func<string, Task<string>> refresh)
 {
     public ChannelPool Channels { get; } = channels;
 
@@ -61,8 +62,13 @@ public sealed class LoadContext(ChannelPool channels, Participant partner, IRead
     /// <summary>Appeals submitted and not yet handled by the staff step.</summary>
     public ConcurrentQueue<string> Waiting { get; } = new();
 
+    /// <summary>The citizens' current refresh tokens not being redeemed just now (each can be redeemed once).</summary>
+    public ConcurrentQueue<string> RefreshTokens { get; } = new();
+
+    public Func<string, Task<string>> Refresh { get; } = refresh;
+
     /// <summary>The same participants over other connections (a flood comes from other clients than the calls it disturbs).</summary>
-    public LoadContext Over(ChannelPool channels) => new(channels, Partner, Citizens, Staff);
+    public LoadContext Over(ChannelPool channels) => new(channels, Partner, Citizens, Staff, Refresh);
 
     public Participant AnyCitizen() => Citizens[Random.Shared.Next(Citizens.Count)];
 
@@ -76,7 +82,7 @@ public static class Scenarios
 
     /// <summary>Every scenario, in the order a full run takes them.</summary>
     public static readonly IReadOnlyList<string> Names =
-        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen"];
+        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen", "token-refresh"];
 
     // The sample city's box (seeds/grid-5101.json), and a point in grid 510104001001001 (锦江区 红星社区).
     private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
@@ -110,6 +116,8 @@ public static class Scenarios
                     Phone = "198" + Random.Shared.Next(0, 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture),
                     Address = "成都市锦江区春熙路1号（压测）",
                 }, context.Partner.Headers))],
+            // The apps of a morning renewing their hour-long access tokens at the sign-on (HTTP, not gRPC).
+            "token-refresh" => [RefreshToken(context)],
             _ => throw new ArgumentException($"Unknown scenario '{name}' ({string.Join(", ", Names)})."),
         };
         return new Scenario(name, steps);
@@ -134,6 +142,25 @@ public static class Scenarios
             }, context.AnyCitizen().Headers);
             context.Waiting.Enqueue(submitted.CaseId);
         });
+
+    /// <summary>A citizen's app redeems its refresh token; the new one goes back for a later call (skipped while every citizen's is in use).</summary>
+    private static Step RefreshToken(LoadContext context)
+    {
+        foreach (var citizen in context.Citizens.Where(c => c.RefreshToken is not null))
+        {
+            context.RefreshTokens.Enqueue(citizen.RefreshToken!);
+        }
+
+        return new("RefreshToken", 1, async () =>
+        {
+            if (!context.RefreshTokens.TryDequeue(out var token))
+            {
+                throw new NothingToDoException();
+            }
+
+            context.RefreshTokens.Enqueue(await context.Refresh(token));
+        });
+    }
 
     private static Step Nearby(LoadContext context, double weight) =>
         new("FindNearby", weight, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next()).FindNearbyAsync(

@@ -55,6 +55,7 @@ public sealed class ScenarioRunTests
         Assert.Equal(["AcceptCase+StartCase+ReplyCase", "SubmitAppeal"], measured["appeals-evening"].Steps.Keys.Order());
         Assert.All(measured.Values, p => Assert.All(p.Steps.Values, s => Assert.Equal([StatusCode.OK], s.Statuses.Keys)));
         Assert.Equal(20 + 200 + 60, measured["spike-10x"].All.Count);
+        Assert.InRange(measured["token-refresh"].All.Count, 10, 20); // all OK above: each call redeemed, once, the token an earlier one gave
         Assert.Contains("baseline", outcome.Phases[0].Scenario);
         Assert.Contains("of the bare gRPC baseline", outcome.Summary);
         Assert.Contains("3 synthetic citizens signed up", outcome.Summary);
