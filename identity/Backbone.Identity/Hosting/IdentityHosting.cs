@@ -6,6 +6,7 @@ using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Backbone.Identity.Hosting;
@@ -33,6 +34,7 @@ public static class IdentityHosting
         services.AddScoped<AccountService>();
         services.AddSingleton<IdentitySeeder>();
         services.AddHostedService(provider => provider.GetRequiredService<IdentitySeeder>());
+        services.AddSingleton<IdentityWriteGate>();
         services.AddDbContext<IdentityDbContext>(db =>
         {
             db.UseSqlite(connectionString);
@@ -87,6 +89,20 @@ public static class IdentityHosting
                 server.SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
                 // A redeemed refresh token presented again is a stolen one: no grace period, the whole family is revoked.
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+
+                // ID tokens are not stored: nothing revokes or introspects them, and on every refresh their
+                // entry was one more write to the single-writer database (docs/benchmarks.md, token-refresh).
+                server.AddEventHandler<OpenIddictServerEvents.GenerateTokenContext>(handler => handler
+                    .UseInlineHandler(context =>
+                    {
+                        if (context.TokenType == TokenTypeIdentifiers.IdentityToken)
+                        {
+                            context.CreateTokenEntry = false;
+                        }
+
+                        return default;
+                    })
+                    .SetOrder(OpenIddictServerHandlers.Protection.CreateTokenEntry.Descriptor.Order - 1));
 
                 server.AddSigningKey(keys.Signing);
                 server.AddEncryptionKey(keys.Encryption);

@@ -4,6 +4,7 @@ using Backbone.V1;
 using Duende.IdentityModel;
 using Grpc.Core;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Backbone.Tests.Identity;
 
@@ -131,6 +132,29 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         Assert.NotEqual(tokens.RefreshToken, rotated.RefreshToken);
         Assert.Equal(OidcConstants.TokenErrors.InvalidGrant, reuse.Error);
         Assert.Equal(OidcConstants.TokenErrors.InvalidGrant, afterReuse.Error);
+    }
+
+    [Fact]
+    public async Task A_refresh_brings_a_new_id_token_for_the_same_person_signed_with_the_published_key()
+    {
+        var tokens = await Identity.SignInAsync(
+            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
+        var rotated = IdentityClient.Ensure(await Identity.RefreshAsync(TestIdentity.MiniProgram, tokens.RefreshToken!));
+        var discovery = await Identity.DiscoverAsync();
+        using var http = new HttpClient();
+        var keys = new JsonWebKeySet(await http.GetStringAsync(discovery.JwksUri));
+
+        // ID tokens are not stored (only access and refresh tokens are): an app checks them by their signature.
+        var checkedToken = await new JsonWebTokenHandler().ValidateTokenAsync(rotated.IdentityToken, new TokenValidationParameters
+        {
+            ValidIssuer = discovery.Issuer,
+            ValidAudience = TestIdentity.MiniProgram,
+            IssuerSigningKeys = keys.GetSigningKeys(),
+        });
+
+        Assert.True(checkedToken.IsValid, checkedToken.Exception?.Message);
+        Assert.NotEqual(tokens.IdentityToken, rotated.IdentityToken);
+        Assert.Equal(TestTokens.Payload(tokens.IdentityToken!).GetProperty("sub").GetString(), checkedToken.ClaimsIdentity.FindFirst("sub")?.Value);
     }
 
     [Fact]
