@@ -46,7 +46,10 @@ public sealed class Scenario(string name, IReadOnlyList<Step> steps)
 
 /// <summary>Who the run acts as, and what scenarios prepared before the measured phases (certificates, a backlog of appeals).</summary>
 /// <param name="refresh">Redeems a citizen's refresh token and returns the next one (at the sign-on).</param>
-public sealed class LoadContext(ChannelPool channels, Participant partner, IReadOnlyList<Participant> citizens, Participant? staff, Func<string, Task<string>> refresh)
+/// <param name="refreshTokens">Shared with the context this one was made <see cref="Over"/> from; null: the citizens' own.</param>
+public sealed class LoadContext(
+    ChannelPool channels, Participant partner, IReadOnlyList<Participant> citizens, Participant? staff, Func<string, Task<string>> refresh,
+    ConcurrentQueue<string>? refreshTokens = null)
 {
     public ChannelPool Channels { get; } = channels;
 
@@ -62,13 +65,16 @@ public sealed class LoadContext(ChannelPool channels, Participant partner, IRead
     /// <summary>Appeals submitted and not yet handled by the staff step.</summary>
     public ConcurrentQueue<string> Waiting { get; } = new();
 
-    /// <summary>The citizens' current refresh tokens not being redeemed just now (each can be redeemed once).</summary>
-    public ConcurrentQueue<string> RefreshTokens { get; } = new();
+    /// <summary>
+    /// The citizens' current refresh tokens not being redeemed just now: one queue for the whole run, since
+    /// each token can be redeemed once (a second time revokes the citizen's every token).
+    /// </summary>
+    public ConcurrentQueue<string> RefreshTokens { get; } = refreshTokens ?? new(citizens.Select(c => c.RefreshToken).OfType<string>());
 
     public Func<string, Task<string>> Refresh { get; } = refresh;
 
     /// <summary>The same participants over other connections (a flood comes from other clients than the calls it disturbs).</summary>
-    public LoadContext Over(ChannelPool channels) => new(channels, Partner, Citizens, Staff, Refresh);
+    public LoadContext Over(ChannelPool channels) => new(channels, Partner, Citizens, Staff, Refresh, RefreshTokens);
 
     public Participant AnyCitizen() => Citizens[Random.Shared.Next(Citizens.Count)];
 
@@ -144,14 +150,8 @@ public static class Scenarios
         });
 
     /// <summary>A citizen's app redeems its refresh token; the new one goes back for a later call (skipped while every citizen's is in use).</summary>
-    private static Step RefreshToken(LoadContext context)
-    {
-        foreach (var citizen in context.Citizens.Where(c => c.RefreshToken is not null))
-        {
-            context.RefreshTokens.Enqueue(citizen.RefreshToken!);
-        }
-
-        return new("RefreshToken", 1, async () =>
+    private static Step RefreshToken(LoadContext context) =>
+        new("RefreshToken", 1, async () =>
         {
             if (!context.RefreshTokens.TryDequeue(out var token))
             {
@@ -160,7 +160,6 @@ public static class Scenarios
 
             context.RefreshTokens.Enqueue(await context.Refresh(token));
         });
-    }
 
     private static Step Nearby(LoadContext context, double weight) =>
         new("FindNearby", weight, async () => await new ServiceCircleService.ServiceCircleServiceClient(context.Channels.Next()).FindNearbyAsync(
