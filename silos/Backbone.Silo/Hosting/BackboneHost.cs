@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Backbone.Grains.Cases;
 using Backbone.Grains.Catalog;
 using Backbone.Grains.Certificates;
@@ -180,6 +181,15 @@ public static class BackboneHost
             .AddMeter(BackboneMeter.Name, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+        {
+            // This host's meters only. OpenTelemetry listens to meters by name, process-wide: beside another host
+            // in the process (as the tests run them) a node's /metrics also counted that host's RPCs, and a test
+            // once found a node's own RPC series missing there altogether.
+            var own = services.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument =>
+                instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null);
+        });
 
         builder.Services.AddJsonGatewayOpenApi();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy

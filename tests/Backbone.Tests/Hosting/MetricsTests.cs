@@ -46,6 +46,34 @@ public sealed class MetricsTests(BackboneFixture fixture)
         Assert.Contains("backbone_store_commit_duration_seconds_bucket{otel_scope_name=\"Backbone\",le=\"0.001\"}", scraped);
     }
 
+    [Fact]
+    public async Task A_node_counts_its_own_calls_only_also_beside_another_node_of_the_process_that_stops()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh());
+        var other = await BackboneNode.StartAsync(NodeSettings.Fresh());
+        static async Task Read(BackboneNode on, int times)
+        {
+            var circle = new ServiceCircleService.ServiceCircleServiceClient(on.Channel.WithToken(await on.Identity.PartnerTokenAsync()));
+            for (var i = 0; i < times; i++)
+            {
+                await circle.GetFacilityAsync(new GetFacilityRequest { FacilityId = "market-0001" });
+            }
+        }
+
+        await Read(node, 3);
+        await Read(other, 2);
+        await other.DisposeAsync();
+        await Read(node, 1);
+        using var http = new HttpClient { BaseAddress = node.Identity.Provider };
+        var scraped = await Eventually.Get(async () =>
+        {
+            var text = await http.GetStringAsync("metrics");
+            return Counted(text, "GetFacility", "OK") > 0 ? text : null;
+        }, "The node's calls never showed in its /metrics.");
+
+        Assert.Equal(4, Counted(scraped, "GetFacility", "OK"));
+    }
+
     /// <summary>The cumulative count of one method and status's duration bucket <paramref name="le"/>; null when there is no such bucket.</summary>
     private static long? Bucket(string scrape, string method, string status, string le) =>
         Sum(scrape, "backbone_rpc_server_duration_seconds_bucket{", method, status, $"le=\"{le}\"");
