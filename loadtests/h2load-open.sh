@@ -23,9 +23,11 @@ case $METHOD in
   *) echo "unknown method $METHOD" >&2; exit 2 ;;
 esac
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
-statuses() { curl -sf "$METRICS" | grep "^backbone_rpc_server_duration_seconds_count{.*rpc_method=\"$RPC\"" | sed -E 's/.*rpc_grpc_status_code="([A-Za-z]+)".* ([0-9]+)$/\1 \2/' | sort || true; }
-cpu() { curl -sf "$METRICS" | awk '/^dotnet_process_cpu_time_seconds_total/ { s += $NF } END { printf "%.3f", s }' || true; }
-statuses > "$WORK/before"; cpu > "$WORK/cpu.before"
+# One scrape before and one after; the statuses and the CPU time are both read from each.
+scrape() { curl -sf "$METRICS" > "$WORK/$1" || : > "$WORK/$1"; }
+statuses() { grep "^backbone_rpc_server_duration_seconds_count{.*rpc_method=\"$RPC\"" "$WORK/$1" | sed -E 's/.*rpc_grpc_status_code="([A-Za-z]+)".* ([0-9]+)$/\1 \2/' | sort || true; }
+cpu() { awk '/^dotnet_process_cpu_time_seconds_total/ { s += $NF } END { printf "%.3f", s }' "$WORK/$1"; }
+scrape before.prom
 N=${#BODIES[@]} CONNECTIONS=$(( 16 / ${#BODIES[@]} ))
 for i in "${!BODIES[@]}"; do
   ARGS=(-t 1 -c "$CONNECTIONS" -H 'content-type: application/grpc' -H 'te: trailers' -d "${BODIES[$i]}")
@@ -43,8 +45,8 @@ if [ "$RATE" != peak ]; then
     function at(p) { i = int(p * NR + 0.999999); return v[i < 1 ? 1 : i] / 1000 }
     END { printf "latency ms over %d calls: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", NR, at(0.5), at(0.9), at(0.99), at(0.999), v[NR] / 1000 }'
 fi
-statuses > "$WORK/after"; cpu > "$WORK/cpu.after"
-join -a 2 "$WORK/before" "$WORK/after" | awk -v before="$(cat "$WORK/cpu.before")" -v after="$(cat "$WORK/cpu.after")" '
+scrape after.prom
+join -a 2 <(statuses before.prom) <(statuses after.prom) | awk -v before="$(cpu before.prom)" -v after="$(cpu after.prom)" '
   { d = (NF == 3 ? $3 - $2 : $2); calls += d; if (d > 0) s = s " " $1 " " d }
   END { print "gRPC statuses counted by the node, warm-up included:" (s == "" ? " none counted" : s)
         if (calls > 0 && after > before) printf "node CPU per call: %.0f us (%.1f s of CPU over %d calls)\n", (after - before) * 1e6 / calls, after - before, calls }'
