@@ -29,14 +29,23 @@ public sealed record DirectiveSnapshot(
     [property: Id(6)] DateTimeOffset? FullCoverageTime,
     [property: Id(7)] long Version);
 
-/// <summary>A directive as a receiving unit sees it: when it arrived, its acknowledgement, and its child units escalated to it as silent.</summary>
+/// <summary>
+/// A directive as a receiving unit sees it: when it arrived, its acknowledgement, and its child units escalated
+/// to it as silent; <paramref name="InboxVersion"/> is the inbox's version when the receipt last changed (0 for
+/// receipts stored before inboxes counted their changes).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DirectiveReceipt(
     [property: Id(0)] string DirectiveId,
     [property: Id(1)] NewDirective Directive,
     [property: Id(2)] DateTimeOffset ReceiveTime,
     [property: Id(3)] UnitAck? Ack,
-    [property: Id(4)] IReadOnlyList<string> SilentChildren);
+    [property: Id(4)] IReadOnlyList<string> SilentChildren,
+    [property: Id(5)] long InboxVersion = 0);
+
+/// <summary>The receipts of an inbox that changed after the version a watcher asked from, oldest change first, and the inbox's version now.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InboxChanges([property: Id(0)] long Version, [property: Id(1)] IReadOnlyList<DirectiveReceipt> Changed);
 
 /// <summary>
 /// One directive, keyed by its id: the units it must reach (every descendant of the issuing unit down
@@ -102,8 +111,11 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<DirectiveReceipt>> List();
 
-    /// <summary>Sends every new or changed receipt to <paramref name="watcher"/>; renew within three minutes.</summary>
-    Task Watch(IUnitDirectivesWatcher watcher);
+    /// <summary>
+    /// Sends every new or changed receipt to <paramref name="watcher"/> and returns those that changed after
+    /// version <paramref name="after"/> (none when null), so a watcher that was away catches up; renew within three minutes.
+    /// </summary>
+    Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after);
 
     Task Unwatch(IUnitDirectivesWatcher watcher);
 }

@@ -203,6 +203,9 @@ public sealed class DirectiveIssueGrain(
 public sealed class UnitDirectivesRecord
 {
     [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Counts the inbox's changes; each receipt carries the count at its last change.</summary>
+    [Id(1)] public long Version { get; set; }
 }
 
 /// <summary>
@@ -229,10 +232,11 @@ public sealed class UnitDirectivesGrain(
         return Task.CompletedTask;
     }
 
-    public Task Watch(IUnitDirectivesWatcher watcher)
+    public Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after)
     {
         _watchers.Subscribe(watcher, watcher);
-        return Task.CompletedTask;
+        IReadOnlyList<DirectiveReceipt> changed = after is { } seen ? [.. Received.Values.Where(r => r.InboxVersion > seen).OrderBy(r => r.InboxVersion)] : [];
+        return Task.FromResult(new InboxChanges(record.State.Version, changed));
     }
 
     public Task Unwatch(IUnitDirectivesWatcher watcher)
@@ -243,6 +247,7 @@ public sealed class UnitDirectivesGrain(
 
     private async Task Store(DirectiveReceipt receipt)
     {
+        receipt = receipt with { InboxVersion = ++record.State.Version };
         Received[receipt.DirectiveId] = receipt;
         await record.WriteOrForgetAsync(this);
         _watchers.Notify(w => w.ReceiptChanged(receipt));

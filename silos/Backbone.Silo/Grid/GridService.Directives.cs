@@ -88,23 +88,38 @@ public sealed partial class GridService
         var inbox = InboxOf(request.UnitCode);
         var relay = new UnitDirectivesWatcher();
         var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(relay);
-        var live = false;
+        long? caughtUp = null; // the inbox's version up to which this stream has every change
+        var sent = new Dictionary<string, long>(StringComparer.Ordinal); // per directive, the inbox version written
         await ObserverRelay.RunAsync(context, lifetime, relay,
             subscribe: async (_, stopping) =>
             {
-                await inbox.Watch(watcher);
-                if (!live)
+                var changes = await inbox.Watch(watcher, caughtUp);
+                foreach (var missed in changes.Changed)
                 {
-                    live = true;
+                    relay.Relay(missed); // changed while no activation had this watcher (it left, or the watch lapsed)
+                }
+
+                if (caughtUp is null)
+                {
                     await responseStream.WriteAsync(new DirectiveReceipt { UnitCode = request.UnitCode }, stopping); // subscribed: nothing from now on is missed
                 }
+
+                caughtUp = changes.Version;
             },
             unsubscribe: async () =>
             {
                 await inbox.Unwatch(watcher);
                 grains.DeleteObjectReference<IUnitDirectivesWatcher>(watcher);
             },
-            write: (receipt, stopping) => responseStream.WriteAsync(ToProto(receipt, request.UnitCode), stopping),
+            write: async (receipt, stopping) =>
+            {
+                // A receipt comes both live and in a catch-up, in either order: each state of it is written once, never an older one after a newer.
+                if (receipt.InboxVersion > sent.GetValueOrDefault(receipt.DirectiveId, -1))
+                {
+                    sent[receipt.DirectiveId] = receipt.InboxVersion;
+                    await responseStream.WriteAsync(ToProto(receipt, request.UnitCode), stopping);
+                }
+            },
             resumeField: null);
     }
 

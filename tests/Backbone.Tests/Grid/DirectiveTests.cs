@@ -167,6 +167,73 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task An_inbox_watch_catches_up_on_an_acknowledgement_made_while_the_inbox_changed_activation()
+    {
+        var district = await Grid(TestIdentity.DistrictHandlerMobile);
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // half the renewal minute
+        using var watch = community.WatchDirectives(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit }, cancellationToken: timeout.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var issued = await district.IssueDirectiveAsync(Directive("510104", "燃气安全入户检查"));
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+
+        // The inbox leaves memory with the acknowledgement queued behind its leaving, so the acknowledgement
+        // wakes its next activation before the stream's watcher, told of the leaving, can subscribe to it again:
+        // only the stream's catch-up on subscribing can deliver it.
+        var inbox = Node.Services.GetRequiredService<IGrainFactory>().GetGrain<Grains.Abstractions.Grid.IUnitDirectivesGrain>(TestIdentity.CommunityUnit);
+        var leaving = inbox.Cast<IGrainManagementExtension>().DeactivateOnIdle().AsTask();
+        var acknowledging = inbox.Acknowledge(issued.DirectiveId, "community worker");
+        await Task.WhenAll(leaving, acknowledging);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var acknowledged = watch.ResponseStream.Current;
+
+        Assert.Equal((issued.DirectiveId, true), (acknowledged.Directive!.DirectiveId, acknowledged.Acknowledged));
+    }
+
+    [Fact]
+    public async Task Watching_an_inbox_again_returns_just_what_changed_since_the_version_the_watcher_had()
+    {
+        var grains = Node.Services.GetRequiredService<IGrainFactory>();
+        var inbox = grains.GetGrain<Grains.Abstractions.Grid.IUnitDirectivesGrain>(TestIdentity.StreetUnit);
+        var away = new InboxWatcher();
+        var watcher = grains.CreateObjectReference<Grains.Abstractions.Grid.IUnitDirectivesWatcher>(away);
+        try
+        {
+            var start = await inbox.Watch(watcher, after: null);
+            await inbox.Unwatch(watcher); // away: nothing reaches it now
+            var issued = await (await Grid(TestIdentity.DistrictHandlerMobile)).IssueDirectiveAsync(Directive("510104", "Street lights out on the ring road"));
+            await (await Grid(TestIdentity.StreetHandlerMobile)).AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = issued.DirectiveId });
+
+            var back = await inbox.Watch(watcher, start.Version);
+            var again = await inbox.Watch(watcher, back.Version);
+
+            // (Other tests' directives may change this inbox meanwhile, as their deadlines pass.)
+            Assert.Empty(start.Changed);
+            Assert.DoesNotContain(away.Received, r => r.DirectiveId == issued.DirectiveId);
+            var caughtUp = Assert.Single(back.Changed, r => r.DirectiveId == issued.DirectiveId); // received, then acknowledged: its latest state, once
+            Assert.NotNull(caughtUp.Ack);
+            Assert.True(back.Version >= start.Version + 2);
+            Assert.DoesNotContain(again.Changed, r => r.DirectiveId == issued.DirectiveId);
+        }
+        finally
+        {
+            await inbox.Unwatch(watcher);
+            grains.DeleteObjectReference<Grains.Abstractions.Grid.IUnitDirectivesWatcher>(watcher);
+        }
+    }
+
+    private sealed class InboxWatcher : Grains.Abstractions.Grid.IUnitDirectivesWatcher
+    {
+        public List<Grains.Abstractions.Grid.DirectiveReceipt> Received { get; } = [];
+
+        public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => Received.Add(receipt);
+
+        public void Dropped(string grainKey)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Issuing_again_with_the_same_request_id_returns_the_first_directive()
     {
         var district = await Grid(TestIdentity.DistrictHandlerMobile);
