@@ -19,7 +19,7 @@ namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
 public sealed class CaseService(
-    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, IHostApplicationLifetime lifetime)
+    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, ObserverRelay relays)
     : V1.CaseService.CaseServiceBase
 {
     public const int DefaultPageSize = 20;
@@ -285,7 +285,7 @@ public sealed class CaseService(
         var relay = new CaseWatcher();
         var watcher = grains.CreateObjectReference<ICaseWatcher>(relay);
         var grain = CaseOf(request.CaseId);
-        await ObserverRelay.RunAsync(context, lifetime, relay,
+        await relays.RunAsync(context, relay,
             subscribe: async (_, _) => relay.Relay(await grain.Watch(actor, watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
@@ -343,7 +343,7 @@ public sealed class CaseService(
         async Task Send(string caseId, CancellationToken stopping) => await responseStream.WriteAsync(
             new UnitCaseChange { Case = ToProto(await CaseOf(caseId).Get(actor)), ResumeToken = UnitWatchToken.Format(seen) }, stopping);
 
-        await ObserverRelay.RunAsync(context, lifetime, relay,
+        await relays.RunAsync(context, relay,
             subscribe: async (grid, stopping) =>
             {
                 foreach (var code in grid is null ? grids : [grid])

@@ -60,7 +60,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
     /// (its grains come back on the others). Grains drop their activation when a write fails, so the
     /// caller's retry starts from what was stored.
     /// </summary>
-    private static bool IsUnreachable(Exception exception)
+    public static bool IsUnreachable(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {

@@ -63,7 +63,7 @@ public sealed partial class GridService
         var relay = new DirectiveWatcher();
         var watcher = grains.CreateObjectReference<IDirectiveWatcher>(relay);
         long seen = -1;
-        await ObserverRelay.RunAsync(context, lifetime, relay,
+        await relays.RunAsync(context, relay,
             subscribe: async (_, _) => relay.Relay(await grain.Watch(watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
@@ -90,7 +90,7 @@ public sealed partial class GridService
         var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(relay);
         long? caughtUp = null; // the inbox's version up to which this stream has every change
         var sent = new Dictionary<string, long>(StringComparer.Ordinal); // per directive, the inbox version written
-        await ObserverRelay.RunAsync(context, lifetime, relay,
+        await relays.RunAsync(context, relay,
             subscribe: async (_, stopping) =>
             {
                 var changes = await inbox.Watch(watcher, caughtUp);

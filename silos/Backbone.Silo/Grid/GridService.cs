@@ -3,6 +3,7 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;
 using Backbone.Identity;
+using Backbone.Silo.Hosting;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Grpc.Core;
@@ -10,7 +11,7 @@ using Grpc.Core;
 namespace Backbone.Silo.Grid;
 
 /// <summary>The grid tree over gRPC: reads for every caller with grid.read, edits for city administrators.</summary>
-public sealed partial class GridService(IGrainFactory grains, GridSeed seed, TimeProvider clock, IHostApplicationLifetime lifetime) : V1.GridService.GridServiceBase
+public sealed partial class GridService(IGrainFactory grains, GridSeed seed, TimeProvider clock, ObserverRelay relays) : V1.GridService.GridServiceBase
 {
     public override async Task<GridUnit> GetUnit(GetUnitRequest request, ServerCallContext context)
     {

@@ -177,6 +177,9 @@ public static class BackboneHost
         // (activations, messages), the runtime.
         builder.Services.AddHostedService<CaseCountsGauge>();
         builder.Services.AddHostedService<DirectiveNetwork>();
+        builder.Services.AddSingleton<NodeDeaths>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<NodeDeaths>());
+        builder.Services.AddSingleton<ObserverRelay>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(BackboneMeter.Name, "Microsoft.Orleans")
             .AddRuntimeInstrumentation()

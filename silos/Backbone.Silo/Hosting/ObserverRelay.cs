@@ -9,28 +9,51 @@ namespace Backbone.Silo.Hosting;
 /// A server stream fed by a grain observer: what grains hand the observer goes, through a channel, onto
 /// the response stream until the call ends or the node stops. The subscriptions are renewed every minute
 /// (grains drop watchers that stop renewing), and a grain's at once when its activation leaves and drops
-/// its watchers. A node that stops ends the stream UNAVAILABLE, naming what the client resumes from, so it
-/// watches again through another node and misses nothing.
+/// its watchers, and every grain's when the cluster declares a node dead (its activations told no one). A node
+/// that stops ends the stream UNAVAILABLE, naming what the client resumes from, so it watches again through
+/// another node and misses nothing.
 /// </summary>
-public static class ObserverRelay
+public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths deaths)
 {
     /// <summary>Well within the three minutes after which grains drop a watcher that did not renew.</summary>
     public static readonly TimeSpan Renewal = TimeSpan.FromMinutes(1);
 
+    private const int ResubscribeAttempts = 10;
+
     /// <param name="subscribe">
-    /// Subscribes: with null at the start and at every renewal (every grain watched), with a grain's key
+    /// Subscribes: with null at the start, at every renewal and after a node's death (every grain watched), with a grain's key
     /// when that grain dropped the watcher. Catching up on anything missed meanwhile is its business.
     /// </param>
     /// <param name="unsubscribe">Unsubscribes and releases the observer's reference, whatever ended the stream.</param>
     /// <param name="resumeField">The request field to resume with; null when the stream has none.</param>
-    public static async Task RunAsync<T>(
-        ServerCallContext context, IHostApplicationLifetime lifetime, RelayedWatcher<T> watcher, Func<string?, CancellationToken, Task> subscribe, Func<Task> unsubscribe,
+    public async Task RunAsync<T>(
+        ServerCallContext context, RelayedWatcher<T> watcher, Func<string?, CancellationToken, Task> subscribe, Func<Task> unsubscribe,
         Func<T, CancellationToken, Task> write, string? resumeField)
     {
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var stopping = watching.Token;
+
+        // A node just declared dead, or Redis away for a moment, fails a subscription for a few seconds: the
+        // stream waits that out rather than ending (the client would only have to watch again).
+        async Task Resubscribe(string? grainKey)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await subscribe(grainKey, stopping);
+                    return;
+                }
+                catch (Exception e) when (attempt < ResubscribeAttempts && (e is TimeoutException || ErrorMappingInterceptor.IsUnreachable(e)))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopping);
+                }
+            }
+        }
+
         try
         {
+            var death = deaths.Next.WaitAsync(stopping); // taken before subscribing, so a death meanwhile is not missed
             await subscribe(null, stopping);
             using var renew = new PeriodicTimer(Renewal);
             var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
@@ -39,16 +62,22 @@ public static class ObserverRelay
             while (!stopping.IsCancellationRequested)
             {
                 next ??= watcher.Changes.Reader.ReadAsync(stopping).AsTask(); // one read at a time, so no change is taken and dropped
-                var woke = await Task.WhenAny(next, renewal, dropped);
+                var woke = await Task.WhenAny(next, renewal, dropped, death);
                 if (woke == renewal)
                 {
                     await renewal;
-                    await subscribe(null, stopping);
+                    await Resubscribe(null);
                     renewal = renew.WaitForNextTickAsync(stopping).AsTask();
+                }
+                else if (woke == death)
+                {
+                    await death;
+                    death = deaths.Next.WaitAsync(stopping);
+                    await Resubscribe(null);
                 }
                 else if (woke == dropped)
                 {
-                    await subscribe(await dropped, stopping);
+                    await Resubscribe(await dropped);
                     dropped = watcher.DroppedBy.Reader.ReadAsync(stopping).AsTask();
                 }
                 else

@@ -64,6 +64,53 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task Watches_through_one_node_follow_cases_whose_node_was_killed_at_once_not_at_their_renewal()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var citizen = cluster.Cases(1, await cluster.CitizenTokenAsync());
+        var worker = cluster.Cases(0, await cluster.StaffTokenAsync(TestIdentity.GridWorkerMobile));
+        // Submitted through B, so some of these cases are placed on B.
+        var cases = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ => await citizen.SubmitAppealAsync(Appeal("noise"))));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(50)); // within the renewal minute of the watches
+        var watches = cases.Select(c => worker.WatchCase(new WatchCaseRequest { CaseId = c.CaseId }, cancellationToken: timeout.Token)).ToList();
+        try
+        {
+            foreach (var watch in watches)
+            {
+                Assert.True(await watch.ResponseStream.MoveNext(timeout.Token)); // the case as it is
+            }
+
+            await cluster[1].KillAsync(); // SIGKILL: B's activations tell their watchers nothing
+            foreach (var submitted in cases)
+            {
+                // Through A, once the cluster has declared B dead and the case wakes elsewhere.
+                while (true)
+                {
+                    try
+                    {
+                        await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }, deadline: DateTime.UtcNow.AddSeconds(5));
+                        break;
+                    }
+                    catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !timeout.IsCancellationRequested)
+                    {
+                        await Task.Delay(200);
+                    }
+                }
+            }
+
+            foreach (var watch in watches)
+            {
+                Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+                Assert.Equal(CaseState.Accepted, watch.ResponseStream.Current.State);
+            }
+        }
+        finally
+        {
+            watches.ForEach(w => w.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_node_stopped_with_SIGTERM_finishes_its_calls_and_refuses_the_rest_as_unavailable()
     {
         await using var cluster = await LocalCluster.StartAsync();
