@@ -20,6 +20,8 @@ public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths 
 
     private const int ResubscribeAttempts = 10;
 
+    private static readonly TimeSpan DeathJitter = TimeSpan.FromSeconds(3);
+
     /// <param name="subscribe">
     /// Subscribes: with null at the start, at every renewal and after a node's death (every grain watched), with a grain's key
     /// when that grain dropped the watcher. Catching up on anything missed meanwhile is its business.
@@ -73,6 +75,8 @@ public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths 
                 {
                     await death;
                     death = deaths.Next.WaitAsync(stopping);
+                    // Every stream of the node wakes at once: spread their subscriptions over a few seconds.
+                    await Task.Delay(Random.Shared.Next((int)DeathJitter.TotalMilliseconds), stopping);
                     await Resubscribe(null);
                 }
                 else if (woke == dropped)
