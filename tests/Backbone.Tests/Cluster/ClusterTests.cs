@@ -100,7 +100,7 @@ public sealed class ClusterTests
 
             foreach (var watch in watches)
             {
-                Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+                Assert.True(await watch.ResponseStream.MoveNext(timeout.Token)); // a watch left behind on B ends Cancelled here, at the timeout
                 Assert.Equal(CaseState.Accepted, watch.ResponseStream.Current.State);
             }
         }
