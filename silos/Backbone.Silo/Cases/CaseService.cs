@@ -19,7 +19,7 @@ namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
 public sealed class CaseService(
-    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, ObserverRelay relays)
+    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, ObserverRelay observerRelay)
     : V1.CaseService.CaseServiceBase
 {
     public const int DefaultPageSize = 20;
@@ -282,11 +282,11 @@ public sealed class CaseService(
 
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
-        var relay = new CaseWatcher();
-        var watcher = grains.CreateObjectReference<ICaseWatcher>(relay);
+        var observer = new CaseWatcher();
+        var watcher = grains.CreateObjectReference<ICaseWatcher>(observer);
         var grain = CaseOf(request.CaseId);
-        await relays.RunAsync(context, relay,
-            subscribe: async (_, _) => relay.Relay(await grain.Watch(actor, watcher)), // (re)subscribing also catches anything missed
+        await observerRelay.RunAsync(context, observer,
+            subscribe: async (_, _) => observer.Relay(await grain.Watch(actor, watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
                 await grain.Unwatch(watcher);
@@ -321,8 +321,8 @@ public sealed class CaseService(
         }
 
         var actor = ActorOf(context);
-        var relay = new GridCasesWatcher();
-        var watcher = grains.CreateObjectReference<IGridCasesWatcher>(relay);
+        var observer = new GridCasesWatcher();
+        var watcher = grains.CreateObjectReference<IGridCasesWatcher>(observer);
         var seen = grids.ToDictionary(g => g, g => resumeFrom?.GetValueOrDefault(g) ?? long.MaxValue, StringComparer.Ordinal);
         var live = false;
 
@@ -343,7 +343,7 @@ public sealed class CaseService(
         async Task Send(string caseId, CancellationToken stopping) => await responseStream.WriteAsync(
             new UnitCaseChange { Case = ToProto(await CaseOf(caseId).Get(actor)), ResumeToken = UnitWatchToken.Format(seen) }, stopping);
 
-        await relays.RunAsync(context, relay,
+        await observerRelay.RunAsync(context, observer,
             subscribe: async (grid, stopping) =>
             {
                 foreach (var code in grid is null ? grids : [grid])

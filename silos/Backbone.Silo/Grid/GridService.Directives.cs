@@ -60,11 +60,11 @@ public sealed partial class GridService
     {
         await VisibleDirective(request.DirectiveId, context);
         var grain = grains.GetGrain<IDirectiveGrain>(request.DirectiveId);
-        var relay = new DirectiveWatcher();
-        var watcher = grains.CreateObjectReference<IDirectiveWatcher>(relay);
+        var observer = new DirectiveWatcher();
+        var watcher = grains.CreateObjectReference<IDirectiveWatcher>(observer);
         long seen = -1;
-        await relays.RunAsync(context, relay,
-            subscribe: async (_, _) => relay.Relay(await grain.Watch(watcher)), // (re)subscribing also catches anything missed
+        await observerRelay.RunAsync(context, observer,
+            subscribe: async (_, _) => observer.Relay(await grain.Watch(watcher)), // (re)subscribing also catches anything missed
             unsubscribe: async () =>
             {
                 await grain.Unwatch(watcher);
@@ -86,17 +86,17 @@ public sealed partial class GridService
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
         var inbox = InboxOf(request.UnitCode);
-        var relay = new UnitDirectivesWatcher();
-        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(relay);
+        var observer = new UnitDirectivesWatcher();
+        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(observer);
         long? caughtUp = null; // the inbox's version up to which this stream has every change
         var sent = new Dictionary<string, long>(StringComparer.Ordinal); // per directive, the inbox version written
-        await relays.RunAsync(context, relay,
+        await observerRelay.RunAsync(context, observer,
             subscribe: async (_, stopping) =>
             {
                 var changes = await inbox.Watch(watcher, caughtUp);
                 foreach (var missed in changes.Changed)
                 {
-                    relay.Relay(missed); // changed while no activation had this watcher (it left, or the watch lapsed)
+                    observer.Relay(missed); // changed while no activation had this watcher (it left, or the watch lapsed)
                 }
 
                 if (caughtUp is null)

@@ -11,7 +11,7 @@ using Grpc.Core;
 namespace Backbone.Silo.Grid;
 
 /// <summary>The grid tree over gRPC: reads for every caller with grid.read, edits for city administrators.</summary>
-public sealed partial class GridService(IGrainFactory grains, GridSeed seed, TimeProvider clock, ObserverRelay relays) : V1.GridService.GridServiceBase
+public sealed partial class GridService(IGrainFactory grains, GridSeed seed, TimeProvider clock, ObserverRelay observerRelay) : V1.GridService.GridServiceBase
 {
     public override async Task<GridUnit> GetUnit(GetUnitRequest request, ServerCallContext context)
     {

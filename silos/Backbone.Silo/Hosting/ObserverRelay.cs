@@ -29,7 +29,7 @@ public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths 
     /// <param name="unsubscribe">Unsubscribes and releases the observer's reference, whatever ended the stream.</param>
     /// <param name="resumeField">The request field to resume with; null when the stream has none.</param>
     public async Task RunAsync<T>(
-        ServerCallContext context, RelayedWatcher<T> watcher, Func<string?, CancellationToken, Task> subscribe, Func<Task> unsubscribe,
+        ServerCallContext context, RelayedWatcher<T> observer, Func<string?, CancellationToken, Task> subscribe, Func<Task> unsubscribe,
         Func<T, CancellationToken, Task> write, string? resumeField)
     {
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -59,11 +59,11 @@ public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths 
             await subscribe(null, stopping);
             using var renew = new PeriodicTimer(Renewal);
             var renewal = renew.WaitForNextTickAsync(stopping).AsTask();
-            var dropped = watcher.DroppedBy.Reader.ReadAsync(stopping).AsTask();
+            var dropped = observer.DroppedBy.Reader.ReadAsync(stopping).AsTask();
             Task<T>? next = null;
             while (!stopping.IsCancellationRequested)
             {
-                next ??= watcher.Changes.Reader.ReadAsync(stopping).AsTask(); // one read at a time, so no change is taken and dropped
+                next ??= observer.Changes.Reader.ReadAsync(stopping).AsTask(); // one read at a time, so no change is taken and dropped
                 var woke = await Task.WhenAny(next, renewal, dropped, death);
                 if (woke == renewal)
                 {
@@ -82,7 +82,7 @@ public sealed class ObserverRelay(IHostApplicationLifetime lifetime, NodeDeaths 
                 else if (woke == dropped)
                 {
                     await Resubscribe(await dropped);
-                    dropped = watcher.DroppedBy.Reader.ReadAsync(stopping).AsTask();
+                    dropped = observer.DroppedBy.Reader.ReadAsync(stopping).AsTask();
                 }
                 else
                 {
