@@ -125,6 +125,25 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         return status;
     }
 
+    /// <summary>
+    /// gRPC's retry pushback (gRFC A6): a client that retries by itself (this SDK; Go's, Java's and C++'s gRPC with
+    /// a retry policy) makes no further attempt when it is negative.
+    /// </summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
+
+    /// <summary>
+    /// A refusal that asks the caller to come back later (peak mode, a paused feature): its <c>RetryInfo</c>
+    /// says when, and the pushback stops clients' automatic retries. Retried within a second or two, as
+    /// clients do after a passing failure, it would only be refused again, and each refused call would be
+    /// sent up to four times in a flood that is already too much.
+    /// </summary>
+    public static RpcException ComeBackLater(Status status)
+    {
+        var exception = status.ToRpcException();
+        exception.Trailers.Add(RetryPushbackTrailer, "-1");
+        return exception;
+    }
+
     private RpcException Internal(Exception exception, ServerCallContext context)
     {
         var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;

@@ -32,8 +32,8 @@ public sealed class FeatureGate(
         switch (verdict.State)
         {
             case FeatureState.Paused:
-                throw ErrorMappingInterceptor.Retryable(StatusCode.Unavailable,
-                    $"{method} is switched off for now (feature {feature}); try again later.", verdict.RetryAfter);
+                throw ErrorMappingInterceptor.ComeBackLater(ErrorMappingInterceptor.RetryableStatus(StatusCode.Unavailable,
+                    $"{method} is switched off for now (feature {feature}); try again later.", verdict.RetryAfter));
             case FeatureState.NotForCaller:
                 throw new RpcException(new Status(StatusCode.Unimplemented,
                     $"{method} is not available to this app{(verdict.District.Length > 0 ? $" in district {verdict.District}" : string.Empty)} yet (feature {feature})."));

@@ -45,7 +45,7 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
         if (on && deferrable)
         {
             call.Dispose();
-            throw Refusal(method).ToRpcException();
+            throw ErrorMappingInterceptor.ComeBackLater(Refusal(method));
         }
 
         return call;
@@ -81,8 +81,9 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
 /// The cheap way to refuse: a deferrable call over native gRPC is answered in peak mode before routing,
 /// from its path alone, with a trailers-only response made once per method at start (no message
 /// parsed, no token checked, no exception thrown). A refusal then costs less than a health check, which
-/// matters because in a flood most calls are refusals. gRPC-Web and JSON calls are refused in
-/// <see cref="Security.CallerAuthorizationInterceptor"/> with the same status.
+/// matters because in a flood most calls are refusals. It is the answer
+/// <see cref="ErrorMappingInterceptor.ComeBackLater"/> gives, pushback included; gRPC-Web and JSON calls
+/// are refused that way in <see cref="Security.CallerAuthorizationInterceptor"/>.
 /// </summary>
 public static class PeakModeRefusal
 {
@@ -133,6 +134,7 @@ public static class PeakModeRefusal
         response.Headers["grpc-status"] = "14"; // UNAVAILABLE
         response.Headers["grpc-message"] = refusal.Message;
         response.Headers["grpc-status-details-bin"] = refusal.Details;
+        response.Headers[ErrorMappingInterceptor.RetryPushbackTrailer] = "-1";
         metrics.Record(path, StatusCode.Unavailable, 0);
     }
 

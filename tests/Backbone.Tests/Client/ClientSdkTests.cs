@@ -1,6 +1,8 @@
 using Backbone.Client;
 using Backbone.Tests.Support;
 using Backbone.V1;
+using Google.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backbone.Tests.Client;
@@ -71,10 +73,39 @@ public sealed class ClientSdkTests
         await using var provider = services.BuildServiceProvider();
         var citizens = provider.GetRequiredService<CitizenService.CitizenServiceClient>();
 
-        await RpcAssert.Fails(Grpc.Core.StatusCode.DeadlineExceeded, () => citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" }).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.DeadlineExceeded, () => citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" }).ResponseAsync);
         // The caller's own deadline wins: this call reaches the server (and is refused there, a partner has no "me").
-        await RpcAssert.Fails(Grpc.Core.StatusCode.InvalidArgument,
+        await RpcAssert.Fails(StatusCode.InvalidArgument,
             () => citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" }, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task The_client_SDK_does_not_repeat_a_call_peak_mode_refused_but_leaves_the_retry_to_the_app()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Gateway:PeakMode:Enabled=true"] });
+        var citizen = await node.Identity.SignInAsync(
+            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
+        var services = new ServiceCollection();
+        services.AddBackboneClient(client =>
+        {
+            client.Address = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}");
+            client.AccessTokenProvider = (_, _) => ValueTask.FromResult(citizen.AccessToken!);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var citizens = provider.GetRequiredService<CitizenService.CitizenServiceClient>();
+
+        // A deferrable call the SDK would retry on UNAVAILABLE (up to four attempts), and an essential one.
+        var refused = await RpcAssert.Fails(StatusCode.Unavailable, () => citizens.ListMyDataAccessAsync(new ListMyDataAccessRequest()).ResponseAsync);
+        var me = await citizens.GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" });
+
+        using var web = new HttpClient { BaseAddress = node.Identity.Provider };
+        var counted = await Eventually.Get(async () => (await web.GetStringAsync("/metrics")).Split('\n').SingleOrDefault(line =>
+            line.StartsWith("backbone_rpc_server_duration_seconds_count{", StringComparison.Ordinal)
+            && line.Contains("rpc_method=\"ListMyDataAccess\"", StringComparison.Ordinal)), "The refusal never showed in /metrics.");
+        Assert.Contains("rpc_grpc_status_code=\"Unavailable\"", counted, StringComparison.Ordinal);
+        Assert.EndsWith(" 1", counted, StringComparison.Ordinal); // sent once, not four times into the flood
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.GetRpcStatus()!.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan()); // when the app may try again
+        Assert.Equal("测试市民", me.Name);
     }
 
     private sealed class CountingHandler : DelegatingHandler

@@ -36,6 +36,7 @@ public sealed class FeatureFlagTests
         Assert.Equal(HttpStatusCode.NotImplemented, overJson.StatusCode);
         Assert.NotEmpty(ungated.CitizenId);
         Assert.Equal(TimeSpan.FromMinutes(2), paused.GetRpcStatus()!.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
+        Assert.Equal("-1", paused.Trailers.GetValue("grpc-retry-pushback-ms")); // not retried by clients within seconds
         Assert.True(back.TotalReachable > 0);
     }
 

@@ -64,6 +64,7 @@ public sealed class PeakModeTests
         // Over native gRPC the refusal is answered before the pipeline; it is the same answer and is counted.
         Assert.Equal(TimeSpan.FromSeconds(5), refused.GetRpcStatus()!.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan());
         Assert.Contains("ListMyCases can wait", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("-1", refused.Trailers.GetValue("grpc-retry-pushback-ms")); // clients' automatic retries stop
         Assert.Contains(metrics.Split('\n'), line => line.StartsWith("backbone_rpc_server_duration_seconds_count{", StringComparison.Ordinal)
             && line.Contains("rpc_method=\"ListMyCases\"", StringComparison.Ordinal) && line.Contains("rpc_grpc_status_code=\"Unavailable\"", StringComparison.Ordinal));
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, overJson.StatusCode);
