@@ -2,7 +2,7 @@
 # Restores, builds (warnings are errors) and runs every test of the backbone.
 # The tests start real hosts on free loopback ports. Beyond the .NET SDK they need Debian's chromium
 # (the browser sign-in test drives it with Playwright), redis-server (the cluster tests start their
-# own Redis processes) and nghttp2-client (h2load, which loadtests/h2load-open.sh drives); all are
+# own Redis processes) and nghttp2-client (h2load, which the scripts loadtests/h2load-*.sh drive); all are
 # installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")"

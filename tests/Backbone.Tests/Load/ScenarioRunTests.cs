@@ -111,17 +111,10 @@ public sealed class ScenarioRunTests
         // As for any load test: one citizen's 400 calls/s must not meet the per-caller rate limit.
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Gateway:RateLimits:Default=1000000"] });
         var (kit, _) = await WriteKit(node);
-        var script = Path.Combine(RepositoryRoot(), "loadtests", "h2load-open.sh");
 
-        var start = new ProcessStartInfo(script, [kit, "citizen-me", "400", "2"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["TARGET"] = $"http://127.0.0.1:{node.Settings.GrpcPort}";
-        start.Environment["METRICS"] = $"http://127.0.0.1:{node.Settings.WebPort}/metrics";
-        using var run = Process.Start(start)!;
-        var output = await run.StandardOutput.ReadToEndAsync();
-        var errors = await run.StandardError.ReadToEndAsync();
-        await run.WaitForExitAsync();
+        var (exitCode, output, errors) = await RunScript(node, "h2load-open.sh", [kit, "citizen-me", "400", "2"]);
 
-        Assert.True(run.ExitCode == 0, output + errors);
+        Assert.True(exitCode == 0, output + errors);
         // 400 calls/s for 2 s after a 3 s warm-up: the measured calls' percentiles, then the node's own counts.
         var latency = Regex.Match(output, @"latency ms over (\d+) calls: p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+");
         var statuses = Regex.Match(output, @"counted by the node, warm-up included: OK (\d+)$", RegexOptions.Multiline); // OK and nothing else
@@ -130,6 +123,56 @@ public sealed class ScenarioRunTests
         Assert.InRange(measured, 700, 900);
         Assert.InRange(counted, measured, 2_500);
         Assert.Matches(@"node CPU per call: \d+ us", output);
+    }
+
+    [Fact]
+    public async Task The_h2load_peak_script_measures_the_essential_stream_with_and_without_a_flood_in_one_run()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with
+        {
+            ExtraArgs = ["--Backbone:Gateway:RateLimits:Default=1000000", "--Backbone:Gateway:PeakMode:Enabled=true"],
+        });
+        var (kit, _) = await WriteKit(node);
+
+        // GetCitizen(me) at 200/s throughout; FindNearby at 1,000/s for 2 s on, 2 s off, twice; a ratio gate no run can pass.
+        var (exitCode, output, errors) = await RunScript(node, "h2load-peak.sh", [kit, "200", "1000", "2", "2", "2"], ("MAX_RATIO", "0.01"), ("SETTLE", "1"));
+
+        Assert.True(exitCode == 1 && errors.Contains("above MAX_RATIO 0.01"), output + errors);
+        Assert.Matches(@"cycle 1: flood of \d+ calls/s for 2 s", errors);
+        var second = Regex.Match(output, @"(?m)^cycle 2: essential p99 alone [\d.]+ ms over (\d+) calls, flooded [\d.]+ ms over (\d+) calls, ratio \d+\.\d\d$");
+        Assert.True(second.Success, output);
+        Assert.InRange(int.Parse(second.Groups[1].Value), 150, 250); // the second between the floods that is neither settling nor flooded
+        Assert.InRange(int.Parse(second.Groups[2].Value), 350, 550);
+        var alone = Regex.Match(output, @"essential alone, ms over (\d+) calls: p50");
+        var flooded = Regex.Match(output, @"essential flooded, ms over (\d+) calls: p50");
+        Assert.True(alone.Success && flooded.Success, output);
+        // Alone: 2 s before the first flood, then 1 s after each (the first second settles); flooded: the two floods' 2 s and their start.
+        Assert.InRange(int.Parse(alone.Groups[1].Value), 500, 900);
+        Assert.InRange(int.Parse(flooded.Groups[1].Value), 700, 1_100);
+        Assert.Matches(@"essential p99 flooded / alone: \d+\.\d\d\n", output);
+        // Peak mode refused the whole flood, and served every essential call.
+        Assert.Matches(@"(?m)^GetCitizen counted by the node, warm-up included: OK \d+$", output);
+        var refused = Regex.Match(output, @"(?m)^FindNearby counted by the node, warm-up included: Unavailable (\d+)$");
+        Assert.True(refused.Success, output);
+        Assert.InRange(int.Parse(refused.Groups[1].Value), 3_000, 5_000);
+    }
+
+    /// <summary>Runs a script of loadtests/ against the node (TARGET and METRICS), to its end.</summary>
+    private static async Task<(int ExitCode, string Output, string Errors)> RunScript(BackboneNode node, string name, string[] arguments, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(Path.Combine(RepositoryRoot(), "loadtests", name), arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["TARGET"] = $"http://127.0.0.1:{node.Settings.GrpcPort}";
+        start.Environment["METRICS"] = $"http://127.0.0.1:{node.Settings.WebPort}/metrics";
+        foreach (var (variable, value) in environment)
+        {
+            start.Environment[variable] = value;
+        }
+
+        using var run = Process.Start(start)!;
+        var output = run.StandardOutput.ReadToEndAsync();
+        var errors = run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+        return (run.ExitCode, await output, await errors);
     }
 
     private static async Task<(string Kit, RunOutcome Outcome)> WriteKit(BackboneNode node)
