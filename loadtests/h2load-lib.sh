@@ -54,3 +54,12 @@ counted() {
 }
 # cpu NAME: the node's CPU seconds in scrape NAME.
 cpu() { awk '/^dotnet_process_cpu_time_seconds_total/ { s += $NF } END { printf "%.3f", s }' "$WORK/$1"; }
+
+# stolen_since JIFFIES SECONDS: the share of the machine's CPU time the hypervisor gave other guests since
+# /proc/stat's steal counter read JIFFIES, SECONDS (date +%s.%N) ago. On a shared virtual machine a few per
+# cent of steal is enough to move a p99.
+steal_jiffies() { awk '/^cpu / { print $9 }' /proc/stat; }
+stolen_since() {
+  awk -v before="$1" -v after="$(steal_jiffies)" -v start="$2" -v end="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" -v cpus="$(nproc)" \
+    'BEGIN { printf "CPU time stolen by the hypervisor during the run: %.1f %% of the machine\n", 100 * (after - before) / hz / (end - start) / cpus }'
+}

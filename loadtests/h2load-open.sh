@@ -16,6 +16,7 @@ WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 . "$(dirname "$0")/h2load-lib.sh"
 # One scrape before and one after; the statuses and the CPU time are both read from each.
 scrape before.prom
+steal_start=$(steal_jiffies) start_time=$(date +%s.%N)
 if [ "$RATE" = peak ]; then h2load_start "$METHOD" run peak "$SECONDS_"; else h2load_start "$METHOD" run "$RATE" "$SECONDS_" 3; fi
 wait
 awk '/^requests:/ { failed += $10; errored += $12; timeout += $14 }
@@ -23,6 +24,7 @@ awk '/^requests:/ { failed += $10; errored += $12; timeout += $14 }
   method="$METHOD" mode="$RATE" rate="$(h2load_rate run)" "$WORK"/out.run.*
 if [ "$RATE" != peak ]; then echo "latency ms over $(cat "$WORK"/log.run.* | cut -f3 | percentiles)"; fi
 scrape after.prom
+stolen_since "$steal_start" "$start_time"
 read -r calls seen <<< "$(counted before.prom after.prom "$RPC")"
 echo "gRPC statuses counted by the node, warm-up included: ${seen:-none counted}"
 awk -v before="$(cpu before.prom)" -v after="$(cpu after.prom)" -v calls="$calls" 'BEGIN {

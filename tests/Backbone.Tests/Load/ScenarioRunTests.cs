@@ -123,6 +123,7 @@ public sealed class ScenarioRunTests
         Assert.InRange(measured, 700, 900);
         Assert.InRange(counted, measured, 2_500);
         Assert.Matches(@"node CPU per call: \d+ us", output);
+        Assert.Matches(@"CPU time stolen by the hypervisor during the run: \d+\.\d % of the machine", output);
     }
 
     [Fact]
@@ -155,6 +156,7 @@ public sealed class ScenarioRunTests
         var refused = Regex.Match(output, @"(?m)^FindNearby counted by the node, warm-up included: Unavailable (\d+)$");
         Assert.True(refused.Success, output);
         Assert.InRange(int.Parse(refused.Groups[1].Value), 3_000, 5_000);
+        Assert.Matches(@"CPU time stolen by the hypervisor during the run: \d+\.\d % of the machine", output);
     }
 
     /// <summary>Runs a script of loadtests/ against the node (TARGET and METRICS), to its end.</summary>
