@@ -199,7 +199,7 @@ public static class BackboneHost
             .WithOrigins([.. options.Gateway.AllowedOrigins.Select(o => o.TrimEnd('/'))])
             .AllowAnyMethod()
             .WithHeaders("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout")
-            .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin")));
+            .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "retry-after")));
         builder.Services.AddGrpcReflection();
         // The store's check is one instance (registered with the store), so its reused answer is shared.
         builder.Services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");

@@ -33,6 +33,7 @@ public sealed class RpcMetrics : Interceptor
         catch (Exception e)
         {
             status = StatusOf(e, context);
+            OnRefused(e, context);
             throw;
         }
         finally
@@ -54,11 +55,22 @@ public sealed class RpcMetrics : Interceptor
         catch (Exception e)
         {
             status = StatusOf(e, context);
+            OnRefused(e, context);
             throw;
         }
         finally
         {
             Record(context.Method, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    // The outermost catch, which every refusal passes (the token check, rate limits, peak mode and flags answer
+    // outside the error mapping): where a JSON caller also gets Retry-After.
+    private static void OnRefused(Exception exception, ServerCallContext context)
+    {
+        if (exception is RpcException refusal)
+        {
+            Gateway.JsonRetryAfter.Add(context, refusal);
         }
     }
 

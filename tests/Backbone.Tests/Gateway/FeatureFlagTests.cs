@@ -34,6 +34,7 @@ public sealed class FeatureFlagTests
 
         Assert.Contains("ServiceCircle", off.Status.Detail);
         Assert.Equal(HttpStatusCode.NotImplemented, overJson.StatusCode);
+        Assert.Null(overJson.Headers.RetryAfter); // not here yet: nothing to come back for
         Assert.NotEmpty(ungated.CitizenId);
         Assert.Equal(TimeSpan.FromMinutes(2), paused.GetRpcStatus()!.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
         Assert.Equal("-1", paused.Trailers.GetValue("grpc-retry-pushback-ms")); // not retried by clients within seconds

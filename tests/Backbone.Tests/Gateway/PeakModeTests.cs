@@ -44,7 +44,8 @@ public sealed class PeakModeTests
         });
         var read = await citizen.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });
         var state = await web.GetFromJsonAsync<JsonElement>("/peakz");
-        using var overJson = await web.GetAsync("/v1/cases:mine"); // the mini-program's way: refused in the gRPC pipeline
+        using var fromPage = new HttpRequestMessage(HttpMethod.Get, "/v1/cases:mine") { Headers = { { "Origin", NodeSettings.AllowedOrigin } } };
+        using var overJson = await web.SendAsync(fromPage); // the mini-program's way: refused in the gRPC pipeline
         var jsonStatus = await overJson.Content.ReadFromJsonAsync<JsonElement>();
         var metrics = await web.GetStringAsync("/metrics");
 
@@ -68,6 +69,8 @@ public sealed class PeakModeTests
         Assert.Contains(metrics.Split('\n'), line => line.StartsWith("backbone_rpc_server_duration_seconds_count{", StringComparison.Ordinal)
             && line.Contains("rpc_method=\"ListMyCases\"", StringComparison.Ordinal) && line.Contains("rpc_grpc_status_code=\"Unavailable\"", StringComparison.Ordinal));
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, overJson.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), overJson.Headers.RetryAfter?.Delta); // what HTTP clients and proxies read
+        Assert.Contains("retry-after", overJson.Headers.GetValues("Access-Control-Expose-Headers").Single().Split(','), StringComparer.OrdinalIgnoreCase); // and pages' scripts may
         Assert.Equal((int)StatusCode.Unavailable, jsonStatus.GetProperty("code").GetInt32());
         Assert.Equal(submitted.CaseId, read.CaseId);
         Assert.True(state.GetProperty("peakMode").GetBoolean());

@@ -41,6 +41,7 @@ public sealed class RateLimitTests
         Assert.NotNull(refused[0].Item2!.GetRpcStatus()!.GetDetail<RetryInfo>());
         Assert.Equal("测试市民", other.Name);
         Assert.Contains(json, r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.All(json.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests), r => Assert.Equal(TimeSpan.FromSeconds(1), r.Headers.RetryAfter?.Delta));
         Assert.Contains(json, r => r.StatusCode == HttpStatusCode.OK);
     }
 }
