@@ -43,15 +43,7 @@ public sealed class ClientSdkTests
     public async Task The_client_SDK_acts_for_a_signed_in_citizen_with_their_token()
     {
         await using var node = await BackboneNode.StartAsync();
-        var citizen = await node.Identity.SignInAsync(
-            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
-        var services = new ServiceCollection();
-        services.AddBackboneClient(client =>
-        {
-            client.Address = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}");
-            client.AccessTokenProvider = (_, _) => ValueTask.FromResult(citizen.AccessToken!);
-        });
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await SdkForCitizen(node);
 
         var me = await provider.GetRequiredService<CitizenService.CitizenServiceClient>().GetCitizenAsync(new GetCitizenRequest { CitizenId = "me" });
 
@@ -83,15 +75,7 @@ public sealed class ClientSdkTests
     public async Task The_client_SDK_does_not_repeat_a_call_peak_mode_refused_but_leaves_the_retry_to_the_app()
     {
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Gateway:PeakMode:Enabled=true"] });
-        var citizen = await node.Identity.SignInAsync(
-            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
-        var services = new ServiceCollection();
-        services.AddBackboneClient(client =>
-        {
-            client.Address = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}");
-            client.AccessTokenProvider = (_, _) => ValueTask.FromResult(citizen.AccessToken!);
-        });
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await SdkForCitizen(node);
         var citizens = provider.GetRequiredService<CitizenService.CitizenServiceClient>();
 
         // A deferrable call the SDK would retry on UNAVAILABLE (up to four attempts), and an essential one.
@@ -106,6 +90,20 @@ public sealed class ClientSdkTests
         Assert.EndsWith(" 1", counted, StringComparison.Ordinal); // sent once, not four times into the flood
         Assert.Equal(TimeSpan.FromSeconds(5), refused.GetRpcStatus()!.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan()); // when the app may try again
         Assert.Equal("测试市民", me.Name);
+    }
+
+    /// <summary>The SDK in citizen-delegated mode, with the demo citizen's token from the mini-program's sign-in.</summary>
+    private static async Task<ServiceProvider> SdkForCitizen(BackboneNode node)
+    {
+        var citizen = await node.Identity.SignInAsync(
+            TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, CitizenScopes, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword);
+        var services = new ServiceCollection();
+        services.AddBackboneClient(client =>
+        {
+            client.Address = new Uri($"http://127.0.0.1:{node.Settings.GrpcPort}");
+            client.AccessTokenProvider = (_, _) => ValueTask.FromResult(citizen.AccessToken!);
+        });
+        return services.BuildServiceProvider();
     }
 
     private sealed class CountingHandler : DelegatingHandler
