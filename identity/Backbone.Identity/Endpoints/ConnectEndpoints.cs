@@ -122,7 +122,6 @@ public static class ConnectEndpoints
 
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId);
-            identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application, http.RequestAborted));
             identity.SetClaim(BackboneClaims.Kind, CallerKinds.App);
             identity.SetScopes(scopes);
             identity.SetResources(BackboneClaims.Audience);
@@ -207,10 +206,13 @@ public static class ConnectEndpoints
         identity.SetClaim(BackboneClaims.Unit, account.Unit);
         identity.SetScopes(scopes);
         identity.SetResources(BackboneClaims.Audience);
+        // The name is for the app (its ID token, with the profile scope), never in the access token: the
+        // backbone reads none, and an access token travels in every call's headers, through every proxy and
+        // log on the way, as readable base64.
         identity.SetDestinations(claim => claim.Type switch
         {
-            Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.AccessToken, Destinations.IdentityToken],
-            Claims.Name => [Destinations.AccessToken],
+            Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.IdentityToken],
+            Claims.Name => [],
             _ => [Destinations.AccessToken, Destinations.IdentityToken],
         });
         return identity;

@@ -45,6 +45,7 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
 
         Assert.Equal(registered, read);
         Assert.Equal("citizen.profile", TestTokens.Payload(token.AccessToken!).GetProperty("scope").GetString());
+        Assert.False(TestTokens.Payload(token.AccessToken!).TryGetProperty("name", out _)); // only what the backbone reads
     }
 
     [Fact]
@@ -82,6 +83,9 @@ public sealed class SignOnFlowTests(BackboneFixture fixture)
         Assert.False(string.IsNullOrEmpty(tokens.RefreshToken));
         Assert.Equal(me.CitizenId, userInfo.Claims.Single(c => c.Type == "sub").Value);
         Assert.Equal("测试市民", userInfo.Claims.Single(c => c.Type == "name").Value);
+        // The name is the app's, in its ID token; the access token, sent with every call through every proxy, has none.
+        Assert.Equal("测试市民", new JsonWebToken(tokens.IdentityToken).GetPayloadValue<string>("name"));
+        Assert.False(TestTokens.Payload(tokens.AccessToken!).TryGetProperty("name", out _));
     }
 
     [Fact]
