@@ -27,6 +27,7 @@ public sealed class OpsPageTests(BackboneFixture fixture)
         await ShowsAsync(page, street, console);
 
         var before = int.Parse(await street.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        var who = await page.Locator("#who").InnerTextAsync(); // the name comes from the ID token: access tokens carry none
 
         var citizen = await node.CasesAsCitizenAsync();
         await citizen.SubmitAppealAsync(new SubmitAppealRequest
@@ -53,6 +54,7 @@ public sealed class OpsPageTests(BackboneFixture fixture)
         await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
 
         Assert.Equal(before + 1, after);
+        Assert.StartsWith("District Handler · ", who, StringComparison.Ordinal);
         Assert.Contains("已签收 0 /", issued);
         Assert.Contains("社区", acknowledged);
         Assert.Equal("防汛值守到岗确认", received.Directives[0].Directive.Title);
