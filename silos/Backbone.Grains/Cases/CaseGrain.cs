@@ -56,6 +56,8 @@ public sealed class CaseRecord
     [Id(26)] public string CertificateNumber { get; set; } = string.Empty;
     /// <summary>Whatever an approval or denial sets off (issuing the certificate, telling the bundle's parent) is done.</summary>
     [Id(27)] public bool DecisionFollowedUp { get; set; }
+    /// <summary>The version whose deadline the reminder was last set for; saved with the next change.</summary>
+    [Id(28)] public long DeadlineVersion { get; set; }
 }
 
 /// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
@@ -88,7 +90,12 @@ public sealed class CaseGrain(
     /// <summary>Watchers renew every minute; a lapsed one (its call ended without saying so) is dropped.</summary>
     public static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(3);
 
+    private static readonly TimeSpan DeadlineRetryDelay = TimeSpan.FromSeconds(2);
+
     private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
+
+    /// <summary>Set while a deadline the case saved could not be scheduled (<see cref="KeepDeadline"/>).</summary>
+    private IGrainTimer? _deadlineRetry;
 
     /// <summary>
     /// What a change set off but did not finish (the host stopped in between) is finished when the case
@@ -104,6 +111,11 @@ public sealed class CaseGrain(
         if (Case.StatsVersion < Case.Version)
         {
             await TellStatistics();
+        }
+
+        if (Case.DeadlineVersion < Case.Version)
+        {
+            await KeepDeadline();
         }
 
         await FinishFollowUps();
@@ -589,7 +601,7 @@ public sealed class CaseGrain(
         Case.Version++;
         await record.WriteOrForgetAsync(this);
         // Both follow from the saved case and neither needs the other: their writes share a group commit.
-        await Task.WhenAll(ScheduleDeadline(), TellStatistics());
+        await Task.WhenAll(KeepDeadline(), TellStatistics());
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
@@ -653,6 +665,30 @@ public sealed class CaseGrain(
         else
         {
             await ScheduleDeadline();
+        }
+    }
+
+    /// <summary>
+    /// The reminder follows the saved case. The change is already saved, so a failure here must not fail the
+    /// call: the caller would retry an action that was applied (and be refused, a case action has no request id)
+    /// or a submission that replays without scheduling. It happens while a node that died owned the reminder's
+    /// range and the cluster has not yet declared it dead; the case stays in memory and retries until it is set.
+    /// </summary>
+    private async Task KeepDeadline()
+    {
+        try
+        {
+            await ScheduleDeadline();
+            Case.DeadlineVersion = Case.Version;
+            _deadlineRetry?.Dispose();
+            _deadlineRetry = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The deadline of case {CaseId} is not set yet; retrying every {Delay}", this.GetPrimaryKeyString(), DeadlineRetryDelay);
+            _deadlineRetry ??= this.RegisterGrainTimer(
+                () => Case.DeadlineVersion < Case.Version ? KeepDeadline() : Task.CompletedTask,
+                new GrainTimerCreationOptions(DeadlineRetryDelay, DeadlineRetryDelay) { KeepAlive = true });
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class DirectiveRecord
     [Id(1)] public DateTimeOffset IssueTime { get; set; }
     /// <summary>Every unit the directive must reach.</summary>
     [Id(2)] public List<string> Receivers { get; set; } = [];
-    /// <summary>Every receiving unit holds it (a crash before that is finished when the grain wakes).</summary>
+    /// <summary>The deadline's reminder is set and every receiving unit holds it (what a crash or failure left is finished by a retry or when the grain wakes).</summary>
     [Id(3)] public bool FannedOut { get; set; }
     /// <summary>Units silent at the deadline, escalated to their parents.</summary>
     [Id(4)] public List<string> Escalated { get; set; } = [];
@@ -50,7 +50,7 @@ public sealed class DirectiveGrain(
 
         if (!State.FannedOut)
         {
-            await FanOut();
+            await FinishIssuing();
         }
 
         var acks = await Task.WhenAll(State.Receivers.Select(async unit => (unit, ack: await Inbox(unit).AckOf(this.GetPrimaryKeyString()))));
@@ -68,18 +68,23 @@ public sealed class DirectiveGrain(
 
     public async Task<DirectiveSnapshot> Issue(NewDirective directive)
     {
-        if (State.Directive is not null)
+        if (State.Directive is null)
         {
-            return State.Directive == directive ? Snapshot() : throw DomainException.AlreadyExists($"Directive {this.GetPrimaryKeyString()} is already issued.");
+            State.Directive = directive;
+            State.IssueTime = clock.GetUtcNow();
+            State.Receivers = [.. grid.Descendants(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
+            await record.WriteOrForgetAsync(this);
+        }
+        else if (State.Directive != directive)
+        {
+            throw DomainException.AlreadyExists($"Directive {this.GetPrimaryKeyString()} is already issued.");
         }
 
-        State.Directive = directive;
-        State.IssueTime = clock.GetUtcNow();
-        State.Receivers = [.. grid.Descendants(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
-        await record.WriteOrForgetAsync(this);
-        var wait = directive.AckDeadline - clock.GetUtcNow();
-        await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        await FanOut();
+        if (!State.FannedOut)
+        {
+            await FinishIssuing(); // also on a retry: the attempt that saved the directive may have failed after it
+        }
+
         return Snapshot();
     }
 
@@ -132,9 +137,15 @@ public sealed class DirectiveGrain(
         }
     }
 
-    private async Task FanOut()
+    /// <summary>
+    /// What issuing sets off, each step safe to repeat: the deadline's reminder, then the fan-out, whose
+    /// saved flag says both are done.
+    /// </summary>
+    private async Task FinishIssuing()
     {
         var directive = State.Directive!;
+        var wait = directive.AckDeadline - clock.GetUtcNow();
+        await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeSpan.FromMinutes(1));
         await Task.WhenAll(grid.ChildrenOf(directive.FromUnit).Where(State.Receivers.Contains)
             .Select(child => Inbox(child).Receive(this.GetPrimaryKeyString(), directive, State.IssueTime)));
         State.FannedOut = true;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Backbone.Tests.Support;
 using Backbone.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Backbone.Tests.Cluster;
@@ -94,12 +95,15 @@ public sealed class ClusterTests
                     }
                     catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !timeout.IsCancellationRequested)
                     {
-                        answerLost |= e.StatusCode == StatusCode.DeadlineExceeded; // past its deadline an attempt may still be applied
+                        // UNAVAILABLE means not applied: a case that saved its change answers OK, also when its
+                        // deadline's reminder was in B's range and waits for the cluster to declare B dead. An
+                        // attempt that ran past its deadline, though, may have been applied all the same.
+                        answerLost |= e.StatusCode == StatusCode.DeadlineExceeded;
                         await Task.Delay(200);
                     }
                     catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && answerLost)
                     {
-                        // The attempt that ran out of time did accept it: an action has no request id to replay.
+                        // An attempt whose answer was lost did accept it: an action has no request id to replay.
                         Assert.Equal(CaseState.Accepted, (await worker.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId })).State);
                         break;
                     }
@@ -115,6 +119,51 @@ public sealed class ClusterTests
         finally
         {
             watches.ForEach(w => w.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Directives_issued_as_a_node_dies_reach_every_unit_and_escalate_at_their_deadline()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var district = new GridService.GridServiceClient(cluster[0].Channel.WithToken(await cluster.StaffTokenAsync(TestIdentity.DistrictHandlerMobile)));
+
+        // Through A at once: until the cluster declares B dead, the reminders of B's range cannot be set,
+        // so some attempts fail after the directive is saved; the retry (same request id) must finish them.
+        await cluster[1].KillAsync();
+        var issued = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            var request = new IssueDirectiveRequest
+            {
+                RequestId = TestData.RequestId(),
+                FromUnitCode = "510104",
+                Title = $"暴雨预警 {i}: 排查低洼点位",
+                Body = "请收到后立即确认。Acknowledge on receipt.",
+                AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(15)),
+            };
+            while (true)
+            {
+                try
+                {
+                    return await district.IssueDirectiveAsync(request, deadline: DateTime.UtcNow.AddSeconds(5));
+                }
+                catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+                {
+                    await Task.Delay(200);
+                }
+            }
+        }));
+
+        var inbox = await district.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
+        Assert.All(issued, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
+        foreach (var directive in issued)
+        {
+            var escalated = await Eventually.Get(async () =>
+            {
+                var now = await district.GetDirectiveAsync(new GetDirectiveRequest { DirectiveId = directive.DirectiveId });
+                return now.EscalatedUnitCodes.Count > 0 ? now : null;
+            }, $"Directive {directive.DirectiveId} never escalated its silent units.");
+            Assert.Contains(TestIdentity.StreetUnit, escalated.EscalatedUnitCodes);
         }
     }
 
