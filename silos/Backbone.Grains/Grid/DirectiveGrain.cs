@@ -123,10 +123,15 @@ public sealed class DirectiveGrain(
         if (clock.GetUtcNow() >= State.Directive.AckDeadline)
         {
             var silent = State.Receivers.Where(u => !_acks.ContainsKey(u) && !State.Escalated.Contains(u)).ToList();
-            State.Escalated.AddRange(silent);
-            await record.WriteOrForgetAsync(this);
-            // Each silent unit is reported to its parent (when the parent received the directive; the issuing unit sees the coverage).
-            await Task.WhenAll(silent.Where(u => State.Receivers.Contains(GridUnitCode.ParentOf(u)))
+            if (silent.Count > 0)
+            {
+                State.Escalated.AddRange(silent);
+                await record.WriteOrForgetAsync(this);
+            }
+
+            // Each silent unit is reported to its parent (when the parent received the directive; the issuing unit sees
+            // the coverage). All of them, also on the reminder's next firing after a failure here: a parent keeps a set.
+            await Task.WhenAll(State.Escalated.Where(u => State.Receivers.Contains(GridUnitCode.ParentOf(u)))
                 .Select(u => Inbox(GridUnitCode.ParentOf(u)).ChildSilent(this.GetPrimaryKeyString(), u)));
             if (await this.GetReminder(DeadlineReminder) is { } pending)
             {
