@@ -94,36 +94,54 @@ public sealed class EnterpriseGrain(
 
     public async Task<EnterpriseSnapshot> Deregister(string actor, string reason)
     {
+        var deregistered = Enterprise.Stage == EnterpriseStage.Deregistered;
+        if (!deregistered)
+        {
+            EnsureActive("deregister");
+        }
+
+        var certificates = await Certificates();
+        if (!deregistered)
+        {
+            var blockers = new List<FieldViolation>();
+            var states = await Task.WhenAll(Enterprise.Applications.Select(async id => (id, state: await grains.GetGrain<ICaseGrain>(id).State())));
+            blockers.AddRange(states.Where(s => s.state is not (CaseState.Approved or CaseState.Denied or CaseState.Closed))
+                .Select(s => new FieldViolation($"applications/{s.id}", "application still open: it must be decided first")));
+            var now = clock.GetUtcNow();
+            blockers.AddRange(certificates.Where(c => c.Issued.Type != BusinessLicence && c.StatusAt(now) == CertificateStatus.Valid)
+                .Select(c => new FieldViolation($"licences/{c.Number}", $"{c.Issued.TypeName} is still valid: have {c.Issued.IssuerDepartment} revoke it first")));
+            if (blockers.Count > 0)
+            {
+                throw DomainException.FailedPrecondition(
+                    $"Enterprise {this.GetPrimaryKeyString()} cannot be deregistered yet: " + string.Join("; ", blockers.Select(b => $"{b.Field} ({b.Description})")),
+                    "DEREGISTRATION_BLOCKED", blockers);
+            }
+
+            Enterprise.Stage = EnterpriseStage.Deregistered;
+            await Save("deregister", actor, reason);
+        }
+
+        // The business licence ends with the enterprise. Also on a retry: the attempt that saved the
+        // deregistration may have failed before this, and a licence left valid would still verify.
+        await EndBusinessLicences(certificates, reason);
+        return Snapshot();
+    }
+
+    /// <summary>An enterprise deregistered before its business licence was revoked (the host stopped in between) revokes it when it next wakes.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
         if (Enterprise.Stage == EnterpriseStage.Deregistered)
         {
-            return Snapshot();
+            await EndBusinessLicences(await Certificates(), Enterprise.History.LastOrDefault(e => e.Action == "deregister")?.Note ?? string.Empty);
         }
+    }
 
-        EnsureActive("deregister");
-        var blockers = new List<FieldViolation>();
-        var states = await Task.WhenAll(Enterprise.Applications.Select(async id => (id, state: await grains.GetGrain<ICaseGrain>(id).State())));
-        blockers.AddRange(states.Where(s => s.state is not (CaseState.Approved or CaseState.Denied or CaseState.Closed))
-            .Select(s => new FieldViolation($"applications/{s.id}", "application still open: it must be decided first")));
-        var now = clock.GetUtcNow();
-        var certificates = await Certificates();
-        blockers.AddRange(certificates.Where(c => c.Issued.Type != BusinessLicence && c.StatusAt(now) == CertificateStatus.Valid)
-            .Select(c => new FieldViolation($"licences/{c.Number}", $"{c.Issued.TypeName} is still valid: have {c.Issued.IssuerDepartment} revoke it first")));
-        if (blockers.Count > 0)
-        {
-            throw DomainException.FailedPrecondition(
-                $"Enterprise {this.GetPrimaryKeyString()} cannot be deregistered yet: " + string.Join("; ", blockers.Select(b => $"{b.Field} ({b.Description})")),
-                "DEREGISTRATION_BLOCKED", blockers);
-        }
-
-        Enterprise.Stage = EnterpriseStage.Deregistered;
-        var snapshot = await Save("deregister", actor, reason);
-        // The business licence ends with the enterprise (idempotent: a retry revokes nothing twice).
+    private async Task EndBusinessLicences(IEnumerable<CertificateSnapshot> certificates, string reason)
+    {
         foreach (var licence in certificates.Where(c => c.Issued.Type == BusinessLicence && c.RevokeTime is null))
         {
             await grains.GetGrain<ICertificateGrain>(licence.Number).Revoke($"enterprise deregistered: {reason}");
         }
-
-        return snapshot;
     }
 
     public async Task AddApplication(string caseId)
