@@ -123,15 +123,22 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public async Task Directives_issued_as_a_node_dies_reach_every_unit_and_escalate_at_their_deadline()
+    public async Task Appeals_and_directives_saved_as_a_node_dies_keep_their_deadlines_and_directives_reach_every_unit()
     {
         await using var cluster = await LocalCluster.StartAsync();
+        var citizen = cluster.Cases(0, await cluster.CitizenTokenAsync());
         var district = new GridService.GridServiceClient(cluster[0].Channel.WithToken(await cluster.StaffTokenAsync(TestIdentity.DistrictHandlerMobile)));
 
         // Through A at once: until the cluster declares B dead, the reminders of B's range cannot be set,
-        // so some attempts fail after the directive is saved; the retry (same request id) must finish them.
+        // so some of these are saved before their reminder fails. A retry with the same request id must
+        // then find them whole: the appeal's deadline set, the directive's reminder set and fanned out.
         await cluster[1].KillAsync();
-        var issued = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        var appeals = Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
+        {
+            var request = Appeal(NodeSettings.UrgentCategory);
+            return UntilAnswered(() => citizen.SubmitAppealAsync(request, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync);
+        }));
+        var directives = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
         {
             var request = new IssueDirectiveRequest
             {
@@ -141,22 +148,13 @@ public sealed class ClusterTests
                 Body = "请收到后立即确认。Acknowledge on receipt.",
                 AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(15)),
             };
-            while (true)
-            {
-                try
-                {
-                    return await district.IssueDirectiveAsync(request, deadline: DateTime.UtcNow.AddSeconds(5));
-                }
-                catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-                {
-                    await Task.Delay(200);
-                }
-            }
+            return UntilAnswered(() => district.IssueDirectiveAsync(request, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync);
         }));
 
+        await EventuallyAll(citizen, (await appeals).Select(a => a.CaseId), c => c.EscalationCount >= 1); // accept deadline 3 s
         var inbox = await district.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
-        Assert.All(issued, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
-        foreach (var directive in issued)
+        Assert.All(directives, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
+        foreach (var directive in directives)
         {
             var escalated = await Eventually.Get(async () =>
             {
@@ -164,6 +162,22 @@ public sealed class ClusterTests
                 return now.EscalatedUnitCodes.Count > 0 ? now : null;
             }, $"Directive {directive.DirectiveId} never escalated its silent units.");
             Assert.Contains(TestIdentity.StreetUnit, escalated.EscalatedUnitCodes);
+        }
+    }
+
+    /// <summary>Repeats a call that carries a request id until it is answered, as a client does while a node is declared dead.</summary>
+    private static async Task<T> UntilAnswered<T>(Func<Task<T>> call)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                await Task.Delay(200);
+            }
         }
     }
 
