@@ -95,9 +95,9 @@ public sealed class ClusterTests
                     }
                     catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !timeout.IsCancellationRequested)
                     {
-                        // UNAVAILABLE means not applied: a case that saved its change answers OK, also when its
-                        // deadline's reminder was in B's range and waits for the cluster to declare B dead. An
-                        // attempt that ran past its deadline, though, may have been applied all the same.
+                        // A node that died answers UNAVAILABLE for what it did not apply: a case that saved its change
+                        // answers OK, also when its deadline's reminder was in B's range and waits for the cluster to
+                        // declare B dead. An attempt that ran past its deadline, though, may have been applied.
                         answerLost |= e.StatusCode == StatusCode.DeadlineExceeded;
                         await Task.Delay(200);
                     }
