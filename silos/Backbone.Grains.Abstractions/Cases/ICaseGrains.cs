@@ -71,6 +71,13 @@ public interface ICaseGrain : IGrainWithStringKey
 
     /// <summary>A bundle's parent hears that its part <paramref name="caseId"/> was decided; hearing it again changes nothing.</summary>
     Task PartDecided(string caseId, bool approved);
+
+    /// <summary>
+    /// Nothing but an activation, which finishes what the case's last change set off: the case sends it to
+    /// itself when it leaves memory with that unfinished.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task Wake();
 }
 
 /// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>

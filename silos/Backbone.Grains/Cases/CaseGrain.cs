@@ -90,12 +90,15 @@ public sealed class CaseGrain(
     /// <summary>Watchers renew every minute; a lapsed one (its call ended without saying so) is dropped.</summary>
     public static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(3);
 
-    private static readonly TimeSpan DeadlineRetryDelay = TimeSpan.FromSeconds(2);
+    /// <summary>How often a case retries what a saved change set off and could not finish, and for how long while in memory.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private const int MaxRetries = 150;
 
     private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
 
-    /// <summary>Set while a deadline the case saved could not be scheduled (<see cref="KeepDeadline"/>).</summary>
-    private IGrainTimer? _deadlineRetry;
+    /// <summary>Set while something a saved change set off is unfinished (<see cref="Attempt"/>).</summary>
+    private IGrainTimer? _retry;
+    private int _retries;
 
     /// <summary>
     /// What a change set off but did not finish (the host stopped in between) is finished when the case
@@ -118,14 +121,24 @@ public sealed class CaseGrain(
             await KeepDeadline();
         }
 
-        await FinishFollowUps();
+        await FollowUp();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
+        if (_retry is not null)
+        {
+            // Unfinished work leaves with the activation's timer. Orleans drops activations whose directory
+            // entry was on a node that died (DirectoryFailure) just when that work can succeed: the case comes
+            // back at once and its activation finishes it.
+            _ = GrainFactory.GetGrain<ICaseGrain>(this.GetPrimaryKeyString()).Wake(); // one-way: answered at once
+        }
+
         return Task.CompletedTask;
     }
+
+    public Task Wake() => Task.CompletedTask;
 
     private CaseRecord Case => record.State;
 
@@ -163,7 +176,7 @@ public sealed class CaseGrain(
             Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
             Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
             var saved = await Save();
-            return await StartReadyParts() ?? saved;
+            return await FollowUp() ?? saved;
         }
 
         if (appeal.Kind == CaseKind.Application)
@@ -378,7 +391,7 @@ public sealed class CaseGrain(
         Case.CertificateNumber = approve ? certificates.NumberFor(Case.Submission.Category, this.GetPrimaryKeyString(), clock.GetUtcNow()) ?? string.Empty : string.Empty;
         Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
         var decided = await Save();
-        return await FinishFollowUps() ?? decided;
+        return await FollowUp() ?? decided;
     }
 
     public Task<CaseState> State() => Case.Submission is null ? throw NotFound() : Task.FromResult(Case.State);
@@ -386,8 +399,14 @@ public sealed class CaseGrain(
     public async Task PartDecided(string caseId, bool approved)
     {
         var index = Case.Parts.FindIndex(p => p.CaseId == caseId);
-        if (index < 0 || Case.Parts[index].State is CaseState.Approved or CaseState.Denied)
+        if (index < 0)
         {
+            return;
+        }
+
+        if (Case.Parts[index].State is CaseState.Approved or CaseState.Denied)
+        {
+            await FollowUp(); // told again: the first time may have saved and then failed to start the next parts
             return;
         }
 
@@ -407,7 +426,7 @@ public sealed class CaseGrain(
         }
 
         await Save();
-        await StartReadyParts();
+        await FollowUp();
     }
 
     /// <summary>Parts waiting (directly or through others) on a denied matter never start.</summary>
@@ -668,27 +687,58 @@ public sealed class CaseGrain(
         }
     }
 
+    /// <summary>The deadline's reminder follows the saved case (see <see cref="Attempt"/>).</summary>
+    private Task<bool> KeepDeadline() => Attempt("setting its deadline's reminder", async () =>
+    {
+        await ScheduleDeadline();
+        Case.DeadlineVersion = Case.Version;
+    });
+
+    /// <summary><see cref="FinishFollowUps"/> after a saved change (see <see cref="Attempt"/>); the latest snapshot when anything was done.</summary>
+    private async Task<CaseSnapshot?> FollowUp()
+    {
+        CaseSnapshot? latest = null;
+        await Attempt("its follow-ups", async () => latest = await FinishFollowUps());
+        return latest;
+    }
+
     /// <summary>
-    /// The reminder follows the saved case. The change is already saved, so a failure here must not fail the
-    /// call: the caller would retry an action that was applied (and be refused, a case action has no request id)
-    /// or a submission that replays without scheduling. It happens while a node that died owned the reminder's
-    /// range and the cluster has not yet declared it dead; the case stays in memory and retries until it is set.
+    /// Runs a step that follows from a change already saved. When it fails (a grain or reminder range it
+    /// needs was on a node that died and is not yet declared dead), the call still answers with the saved
+    /// change: failing it would send the caller to retry an action that was done (and be refused: a case
+    /// action has no request id) or a submission that replays without its follow-ups. The case then stays
+    /// in memory and retries every 2 s for up to 5 minutes; after that, or if the node stops, it finishes
+    /// when it next wakes.
     /// </summary>
-    private async Task KeepDeadline()
+    private async Task<bool> Attempt(string what, Func<Task> step)
     {
         try
         {
-            await ScheduleDeadline();
-            Case.DeadlineVersion = Case.Version;
-            _deadlineRetry?.Dispose();
-            _deadlineRetry = null;
+            await step();
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "The deadline of case {CaseId} is not set yet; retrying every {Delay}", this.GetPrimaryKeyString(), DeadlineRetryDelay);
-            _deadlineRetry ??= this.RegisterGrainTimer(
-                () => Case.DeadlineVersion < Case.Version ? KeepDeadline() : Task.CompletedTask,
-                new GrainTimerCreationOptions(DeadlineRetryDelay, DeadlineRetryDelay) { KeepAlive = true });
+            logger.LogWarning(e, "Case {CaseId}: {What} failed after its change was saved; retrying every {Delay}", this.GetPrimaryKeyString(), what, RetryDelay);
+            _retry ??= this.RegisterGrainTimer(RetryUnfinished, new GrainTimerCreationOptions(RetryDelay, RetryDelay) { KeepAlive = true });
+            return false;
+        }
+    }
+
+    private async Task RetryUnfinished()
+    {
+        var done = Case.DeadlineVersion >= Case.Version || await KeepDeadline();
+        done &= await Attempt("its follow-ups", FinishFollowUps);
+        if (done || ++_retries >= MaxRetries)
+        {
+            if (!done)
+            {
+                logger.LogError("Case {CaseId}: stopped retrying what its last change set off; it is finished when the case next wakes", this.GetPrimaryKeyString());
+            }
+
+            _retry?.Dispose();
+            _retry = null;
+            _retries = 0;
         }
     }
 

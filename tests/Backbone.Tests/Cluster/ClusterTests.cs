@@ -85,29 +85,8 @@ public sealed class ClusterTests
             foreach (var submitted in cases)
             {
                 // Through A, once the cluster has declared B dead and the case wakes elsewhere.
-                var answerLost = false;
-                while (true)
-                {
-                    try
-                    {
-                        await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }, deadline: DateTime.UtcNow.AddSeconds(5));
-                        break;
-                    }
-                    catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !timeout.IsCancellationRequested)
-                    {
-                        // A node that died answers UNAVAILABLE for what it did not apply: a case that saved its change
-                        // answers OK, also when its deadline's reminder was in B's range and waits for the cluster to
-                        // declare B dead. An attempt that ran past its deadline, though, may have been applied.
-                        answerLost |= e.StatusCode == StatusCode.DeadlineExceeded;
-                        await Task.Delay(200);
-                    }
-                    catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && answerLost)
-                    {
-                        // An attempt whose answer was lost did accept it: an action has no request id to replay.
-                        Assert.Equal(CaseState.Accepted, (await worker.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId })).State);
-                        break;
-                    }
-                }
+                await UntilActed(worker, submitted.CaseId, CaseState.Accepted,
+                    deadline => worker.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId }, deadline: deadline).ResponseAsync);
             }
 
             foreach (var watch in watches)
@@ -123,16 +102,37 @@ public sealed class ClusterTests
     }
 
     [Fact]
-    public async Task Appeals_and_directives_saved_as_a_node_dies_keep_their_deadlines_and_directives_reach_every_unit()
+    public async Task What_a_change_sets_off_as_a_node_dies_is_finished_deadlines_certificates_and_directives()
     {
         await using var cluster = await LocalCluster.StartAsync();
-        var citizen = cluster.Cases(0, await cluster.CitizenTokenAsync());
-        var district = new GridService.GridServiceClient(cluster[0].Channel.WithToken(await cluster.StaffTokenAsync(TestIdentity.DistrictHandlerMobile)));
+        var citizenToken = await cluster.CitizenTokenAsync();
+        var citizen = cluster.Cases(0, citizenToken);
+        var staffToken = await cluster.StaffTokenAsync(TestIdentity.DistrictHandlerMobile);
+        var handler = cluster.Cases(0, staffToken);
+        var district = new GridService.GridServiceClient(cluster[0].Channel.WithToken(staffToken));
+        var applications = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var submitted = await citizen.SubmitApplicationAsync(new SubmitApplicationRequest
+            {
+                RequestId = TestData.RequestId(),
+                Service = "residence.certificate", // its approval issues a residence certificate
+                Description = "申请开具居住证明，用于子女入学。",
+                Location = InFirstGrid,
+                AttachmentRefs = { "oss://applications/id-card.jpg" },
+                Materials = { new ProvidedMaterial { Code = "lease", AttachmentRef = "oss://applications/lease.pdf" } },
+            });
+            await handler.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+            await handler.StartCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
+            return submitted.CaseId;
+        }));
 
-        // Through A at once: until the cluster declares B dead, the reminders of B's range cannot be set,
-        // so some of these are saved before their reminder fails. A retry with the same request id must
-        // then find them whole: the appeal's deadline set, the directive's reminder set and fanned out.
+        // Through A at once: until the cluster declares B dead, the grains and reminder range B held cannot
+        // be reached, so some of these changes are saved and then fail to finish what they set off. The
+        // caller must not be sent to retry what was done, and what was set off must still be finished: the
+        // appeal's deadline, the approved application's certificate, the directive's reminder and fan-out.
         await cluster[1].KillAsync();
+        var decided = Task.WhenAll(applications.Select(caseId => UntilActed(handler, caseId, CaseState.Approved, deadline => handler.DecideApplicationAsync(
+            new DecideApplicationRequest { CaseId = caseId, Approve = true, Reason = "材料齐全，准予开具" }, deadline: deadline).ResponseAsync)));
         var appeals = Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
         {
             var request = Appeal(NodeSettings.UrgentCategory);
@@ -152,6 +152,14 @@ public sealed class ClusterTests
         }));
 
         await EventuallyAll(citizen, (await appeals).Select(a => a.CaseId), c => c.EscalationCount >= 1); // accept deadline 3 s
+        var numbers = (await decided).Select(c => c.CertificateNumber).ToList();
+        Assert.All(numbers, n => Assert.NotEmpty(n));
+        var certificates = new CertificateService.CertificateServiceClient(cluster[0].Channel.WithToken(citizenToken));
+        await Eventually.Get(async () =>
+        {
+            var held = (await certificates.ListMyCertificatesAsync(new ListMyCertificatesRequest())).Certificates.Select(c => c.Number).ToHashSet();
+            return numbers.All(held.Contains) ? held : null;
+        }, $"An approved application's certificate was never issued: {string.Join(", ", (await decided).Select(c => $"{c.CaseId} {c.CertificateNumber}"))}");
         var inbox = await district.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
         Assert.All(directives, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
         foreach (var directive in directives)
@@ -168,15 +176,47 @@ public sealed class ClusterTests
     /// <summary>Repeats a call that carries a request id until it is answered, as a client does while a node is declared dead.</summary>
     private static async Task<T> UntilAnswered<T>(Func<Task<T>> call)
     {
+        var giveUp = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try
             {
                 return await call();
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < giveUp)
             {
                 await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Repeats a case action (given its deadline) until it is answered. A node that died answers UNAVAILABLE
+    /// for what it did not apply, and a case that saved its change answers OK even when what the change set off
+    /// (a reminder, a certificate) must wait for the cluster to declare the node dead. An attempt that ran
+    /// past its deadline, though, may have been applied: its retry is then refused (an action has no request
+    /// id to replay), and the case read back must show the action done.
+    /// </summary>
+    private static async Task<Case> UntilActed(CaseService.CaseServiceClient client, string caseId, CaseState done, Func<DateTime, Task<Case>> act)
+    {
+        var giveUp = DateTime.UtcNow.AddSeconds(60);
+        var answerLost = false;
+        while (true)
+        {
+            try
+            {
+                return await act(DateTime.UtcNow.AddSeconds(5));
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < giveUp)
+            {
+                answerLost |= e.StatusCode == StatusCode.DeadlineExceeded;
+                await Task.Delay(200);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && answerLost)
+            {
+                var read = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
+                Assert.Equal(done, read.State);
+                return read;
             }
         }
     }

@@ -99,9 +99,9 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<CitizenService.CitizenServiceClient> CitizensThroughAsync(int node) =>
         new(Nodes[node].Channel.WithToken(await Identity.PartnerTokenAsync()));
 
-    /// <summary>The seeded citizen's token from the mini-program (scope cases.submit), good on every node.</summary>
+    /// <summary>The seeded citizen's token from the mini-program (scopes cases.submit, certificates.read), good on every node.</summary>
     public async Task<string> CitizenTokenAsync() => (await Identity.SignInAsync(
-        TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit certificates.read", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
 
     /// <summary>A seeded staff member's token from the staff console (scope cases.handle).</summary>
     public async Task<string> StaffTokenAsync(string mobile) => (await Identity.SignInAsync(
