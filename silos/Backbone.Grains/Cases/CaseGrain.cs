@@ -93,6 +93,7 @@ public sealed class CaseGrain(
     /// <summary>How often a case retries what a saved change set off and could not finish, and for how long while in memory.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
     private const int MaxRetries = 150;
+    private const string FollowUpsStep = "its follow-ups";
 
     private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
 
@@ -101,8 +102,9 @@ public sealed class CaseGrain(
     private int _retries;
 
     /// <summary>
-    /// What a change set off but did not finish (the host stopped in between) is finished when the case
-    /// next wakes: the statistics, a decision's certificate and parent, a bundle's next parts.
+    /// What a change set off but did not finish (the host stopped in between, or a node it needed died) is
+    /// finished when the case next wakes: the statistics, the deadline's reminder, a decision's certificate
+    /// and parent, a bundle's next parts.
     /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -118,10 +120,10 @@ public sealed class CaseGrain(
 
         if (Case.DeadlineVersion < Case.Version)
         {
-            await KeepDeadline();
+            await TryScheduleDeadline();
         }
 
-        await FollowUp();
+        await TryFinishFollowUps();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -176,7 +178,7 @@ public sealed class CaseGrain(
             Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
             Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
             var saved = await Save();
-            return await FollowUp() ?? saved;
+            return await TryFinishFollowUps() ?? saved;
         }
 
         if (appeal.Kind == CaseKind.Application)
@@ -391,7 +393,7 @@ public sealed class CaseGrain(
         Case.CertificateNumber = approve ? certificates.NumberFor(Case.Submission.Category, this.GetPrimaryKeyString(), clock.GetUtcNow()) ?? string.Empty : string.Empty;
         Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
         var decided = await Save();
-        return await FollowUp() ?? decided;
+        return await TryFinishFollowUps() ?? decided;
     }
 
     public Task<CaseState> State() => Case.Submission is null ? throw NotFound() : Task.FromResult(Case.State);
@@ -406,7 +408,7 @@ public sealed class CaseGrain(
 
         if (Case.Parts[index].State is CaseState.Approved or CaseState.Denied)
         {
-            await FollowUp(); // told again: the first time may have saved and then failed to start the next parts
+            await TryFinishFollowUps(); // told again: the first time may have saved and then failed to start the next parts
             return;
         }
 
@@ -426,7 +428,7 @@ public sealed class CaseGrain(
         }
 
         await Save();
-        await FollowUp();
+        await TryFinishFollowUps();
     }
 
     /// <summary>Parts waiting (directly or through others) on a denied matter never start.</summary>
@@ -620,7 +622,7 @@ public sealed class CaseGrain(
         Case.Version++;
         await record.WriteOrForgetAsync(this);
         // Both follow from the saved case and neither needs the other: their writes share a group commit.
-        await Task.WhenAll(KeepDeadline(), TellStatistics());
+        await Task.WhenAll(TryScheduleDeadline(), TellStatistics());
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
@@ -688,17 +690,17 @@ public sealed class CaseGrain(
     }
 
     /// <summary>The deadline's reminder follows the saved case (see <see cref="Attempt"/>).</summary>
-    private Task<bool> KeepDeadline() => Attempt("setting its deadline's reminder", async () =>
+    private Task<bool> TryScheduleDeadline() => Attempt("setting its deadline's reminder", async () =>
     {
         await ScheduleDeadline();
         Case.DeadlineVersion = Case.Version;
     });
 
     /// <summary><see cref="FinishFollowUps"/> after a saved change (see <see cref="Attempt"/>); the latest snapshot when anything was done.</summary>
-    private async Task<CaseSnapshot?> FollowUp()
+    private async Task<CaseSnapshot?> TryFinishFollowUps()
     {
         CaseSnapshot? latest = null;
-        await Attempt("its follow-ups", async () => latest = await FinishFollowUps());
+        await Attempt(FollowUpsStep, async () => latest = await FinishFollowUps());
         return latest;
     }
 
@@ -727,8 +729,8 @@ public sealed class CaseGrain(
 
     private async Task RetryUnfinished()
     {
-        var done = Case.DeadlineVersion >= Case.Version || await KeepDeadline();
-        done &= await Attempt("its follow-ups", FinishFollowUps);
+        var done = Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
+        done &= await Attempt(FollowUpsStep, FinishFollowUps);
         if (done || ++_retries >= MaxRetries)
         {
             if (!done)
