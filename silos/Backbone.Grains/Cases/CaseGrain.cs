@@ -100,6 +100,7 @@ public sealed class CaseGrain(
     /// <summary>Set while something a saved change set off is unfinished (<see cref="Attempt"/>).</summary>
     private IGrainTimer? _retry;
     private int _retries;
+    private bool _retrying;
 
     /// <summary>
     /// What a change set off but did not finish (the host stopped in between, or a node it needed died) is
@@ -721,7 +722,15 @@ public sealed class CaseGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "Case {CaseId}: {What} failed after its change was saved; retrying every {Delay}", this.GetPrimaryKeyString(), what, RetryDelay);
+            if (_retrying)
+            {
+                logger.LogDebug(e, "Case {CaseId}: {What} failed again", this.GetPrimaryKeyString(), what); // warned when it first failed
+            }
+            else
+            {
+                logger.LogWarning(e, "Case {CaseId}: {What} failed after its change was saved; retrying every {Delay}", this.GetPrimaryKeyString(), what, RetryDelay);
+            }
+
             _retry ??= this.RegisterGrainTimer(RetryUnfinished, new GrainTimerCreationOptions(RetryDelay, RetryDelay) { KeepAlive = true });
             return false;
         }
@@ -729,8 +738,18 @@ public sealed class CaseGrain(
 
     private async Task RetryUnfinished()
     {
-        var done = Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
-        done &= await Attempt(FollowUpsStep, FinishFollowUps);
+        bool done;
+        _retrying = true;
+        try
+        {
+            done = Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
+            done &= await Attempt(FollowUpsStep, FinishFollowUps);
+        }
+        finally
+        {
+            _retrying = false;
+        }
+
         if (done || ++_retries >= MaxRetries)
         {
             if (!done)
