@@ -116,7 +116,7 @@ public sealed class CaseGrain(
 
         if (Case.StatsVersion < Case.Version)
         {
-            await TellStatistics();
+            await TryTellStatistics();
         }
 
         if (Case.DeadlineVersion < Case.Version)
@@ -623,17 +623,14 @@ public sealed class CaseGrain(
         Case.Version++;
         await record.WriteOrForgetAsync(this);
         // Both follow from the saved case and neither needs the other: their writes share a group commit.
-        await Task.WhenAll(TryScheduleDeadline(), TellStatistics());
+        await Task.WhenAll(TryScheduleDeadline(), TryTellStatistics());
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
     }
 
-    /// <summary>
-    /// The case's grid (and through it every unit above) learns the case's current summary. The
-    /// change is already saved: a failure here is logged and retried on the next change or activation.
-    /// </summary>
-    private async Task TellStatistics()
+    /// <summary>The case's grid (and through it every unit above) learns the case's current summary (see <see cref="Attempt"/>).</summary>
+    private Task<bool> TryTellStatistics() => Attempt("telling its grid's statistics", async () =>
     {
         if (Case.Parts.Count > 0)
         {
@@ -644,16 +641,9 @@ public sealed class CaseGrain(
         var summary = new CaseSummary(
             Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
             Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits]);
-        try
-        {
-            await grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
-            Case.StatsVersion = Case.Version;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Statistics of case {CaseId} are behind; they catch up on its next change", this.GetPrimaryKeyString());
-        }
-    }
+        await grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
+        Case.StatsVersion = Case.Version;
+    });
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -742,7 +732,8 @@ public sealed class CaseGrain(
         _retrying = true;
         try
         {
-            done = Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
+            done = Case.StatsVersion >= Case.Version || await TryTellStatistics();
+            done &= Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
             done &= await Attempt(FollowUpsStep, FinishFollowUps);
         }
         finally
