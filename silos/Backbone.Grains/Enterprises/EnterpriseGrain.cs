@@ -24,6 +24,8 @@ public sealed class EnterpriseRecord
     /// <summary>Applications made for the enterprise (deregistration waits until each is decided).</summary>
     [Id(10)] public List<string> Applications { get; set; } = [];
     [Id(11)] public string GridCode { get; set; } = string.Empty;
+    /// <summary>Deregistered, and its business licence revoked (an attempt may stop in between: a retry or the next activation finishes it).</summary>
+    [Id(12)] public bool LicenceEnded { get; set; }
 }
 
 /// <summary>
@@ -95,6 +97,11 @@ public sealed class EnterpriseGrain(
     public async Task<EnterpriseSnapshot> Deregister(string actor, string reason)
     {
         var deregistered = Enterprise.Stage == EnterpriseStage.Deregistered;
+        if (deregistered && Enterprise.LicenceEnded)
+        {
+            return Snapshot();
+        }
+
         if (!deregistered)
         {
             EnsureActive("deregister");
@@ -130,7 +137,7 @@ public sealed class EnterpriseGrain(
     /// <summary>An enterprise deregistered before its business licence was revoked (the host stopped in between) revokes it when it next wakes.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Enterprise.Stage == EnterpriseStage.Deregistered)
+        if (Enterprise.Stage == EnterpriseStage.Deregistered && !Enterprise.LicenceEnded)
         {
             await EndBusinessLicences(await Certificates(), Enterprise.History.LastOrDefault(e => e.Action == "deregister")?.Note ?? string.Empty);
         }
@@ -138,10 +145,18 @@ public sealed class EnterpriseGrain(
 
     private async Task EndBusinessLicences(IEnumerable<CertificateSnapshot> certificates, string reason)
     {
+        if (Enterprise.LicenceEnded)
+        {
+            return;
+        }
+
         foreach (var licence in certificates.Where(c => c.Issued.Type == BusinessLicence && c.RevokeTime is null))
         {
             await grains.GetGrain<ICertificateGrain>(licence.Number).Revoke($"enterprise deregistered: {reason}");
         }
+
+        Enterprise.LicenceEnded = true;
+        await record.WriteOrForgetAsync(this);
     }
 
     public async Task AddApplication(string caseId)
