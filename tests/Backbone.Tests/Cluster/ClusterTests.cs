@@ -136,7 +136,7 @@ public sealed class ClusterTests
         var appeals = Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
         {
             var request = Appeal(NodeSettings.UrgentCategory);
-            return UntilAnswered(() => citizen.SubmitAppealAsync(request, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync);
+            return UntilAnswered(deadline => citizen.SubmitAppealAsync(request, deadline: deadline).ResponseAsync);
         }));
         var directives = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
         {
@@ -148,7 +148,7 @@ public sealed class ClusterTests
                 Body = "请收到后立即确认。Acknowledge on receipt.",
                 AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(15)),
             };
-            return UntilAnswered(() => district.IssueDirectiveAsync(request, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync);
+            return UntilAnswered(deadline => district.IssueDirectiveAsync(request, deadline: deadline).ResponseAsync);
         }));
 
         await EventuallyAll(citizen, (await appeals).Select(a => a.CaseId), c => c.EscalationCount >= 1); // accept deadline 3 s
@@ -159,7 +159,7 @@ public sealed class ClusterTests
         {
             var held = (await certificates.ListMyCertificatesAsync(new ListMyCertificatesRequest())).Certificates.Select(c => c.Number).ToHashSet();
             return numbers.All(held.Contains) ? held : null;
-        }, $"An approved application's certificate was never issued: {string.Join(", ", (await decided).Select(c => $"{c.CaseId} {c.CertificateNumber}"))}");
+        }, $"An approved application's certificate was never issued (expected {string.Join(", ", numbers)}).");
         var inbox = await district.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
         Assert.All(directives, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
         foreach (var directive in directives)
@@ -173,31 +173,14 @@ public sealed class ClusterTests
         }
     }
 
-    /// <summary>Repeats a call that carries a request id until it is answered, as a client does while a node is declared dead.</summary>
-    private static async Task<T> UntilAnswered<T>(Func<Task<T>> call)
-    {
-        var giveUp = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < giveUp)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
-
     /// <summary>
-    /// Repeats a case action (given its deadline) until it is answered. A node that died answers UNAVAILABLE
-    /// for what it did not apply, and a case that saved its change answers OK even when what the change set off
-    /// (a reminder, a certificate) must wait for the cluster to declare the node dead. An attempt that ran
-    /// past its deadline, though, may have been applied: its retry is then refused (an action has no request
-    /// id to replay), and the case read back must show the action done.
+    /// Repeats a call (given its deadline) until it is answered, as a client does while a node is declared
+    /// dead. A node that died answers UNAVAILABLE for what it did not apply, and a case that saved its change
+    /// answers OK even when what the change set off (a reminder, a certificate) must wait. An attempt that
+    /// ran past its deadline, though, may have been applied: a call with a request id replays, but a case
+    /// action has none and its retry is refused; then the case read back must show the action done.
     /// </summary>
-    private static async Task<Case> UntilActed(CaseService.CaseServiceClient client, string caseId, CaseState done, Func<DateTime, Task<Case>> act)
+    private static async Task<T> UntilAnswered<T>(Func<DateTime, Task<T>> call, Func<Task<T>>? readBackDone = null)
     {
         var giveUp = DateTime.UtcNow.AddSeconds(60);
         var answerLost = false;
@@ -205,21 +188,28 @@ public sealed class ClusterTests
         {
             try
             {
-                return await act(DateTime.UtcNow.AddSeconds(5));
+                return await call(DateTime.UtcNow.AddSeconds(5));
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < giveUp)
             {
                 answerLost |= e.StatusCode == StatusCode.DeadlineExceeded;
                 await Task.Delay(200);
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && answerLost)
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && answerLost && readBackDone is not null)
             {
-                var read = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
-                Assert.Equal(done, read.State);
-                return read;
+                return await readBackDone();
             }
         }
     }
+
+    /// <summary><see cref="UntilAnswered"/> for a case action, which must have left the case in <paramref name="done"/>.</summary>
+    private static Task<Case> UntilActed(CaseService.CaseServiceClient client, string caseId, CaseState done, Func<DateTime, Task<Case>> act) =>
+        UntilAnswered(act, async () =>
+        {
+            var read = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
+            Assert.Equal(done, read.State);
+            return read;
+        });
 
     [Fact]
     public async Task A_node_stopped_with_SIGTERM_finishes_its_calls_and_refuses_the_rest_as_unavailable()
