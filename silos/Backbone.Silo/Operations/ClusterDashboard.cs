@@ -29,12 +29,35 @@ public static class ClusterDashboard
 
     public static void AddClusterDashboard(this ISiloBuilder silo, BackboneOptions options)
     {
-        if (options.Dashboard.Enabled)
+        if (!options.Dashboard.Enabled)
         {
-            // Grain-method profiling runs only while someone has the dashboard open (it stops a minute after the last look).
-            silo.AddDashboard();
+            return;
         }
+
+        // Grain-method profiling runs only while someone has the dashboard open (it stops a minute after the last look);
+        // the silo counters likewise, through ClusterViewCounters: the dashboard's host starts with the silo (it wakes
+        // the dashboard's grains) but no longer joins the silo's lifecycle, at whose start it would begin reading them.
+        silo.AddDashboard();
+        var hostType = silo.Services.FirstOrDefault(s => s.ServiceType.FullName == DashboardHostType)?.ServiceType;
+        var joinsLifecycle = silo.Services.Where(s => s.ServiceType == typeof(ILifecycleParticipant<ISiloLifecycle>) && hostType is not null && Resolves(s, hostType)).ToList();
+        if (hostType is null || joinsLifecycle.Count != 1)
+        {
+            throw new InvalidOperationException(
+                $"The Orleans Dashboard no longer registers {DashboardHostType} as a silo lifecycle participant: ClusterViewCounters needs changing.");
+        }
+
+        silo.Services.Remove(joinsLifecycle[0]);
+        silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ClusterViewCounters>(
+            services, (ILifecycleParticipant<ISiloLifecycle>)services.GetRequiredService(hostType), options.Dashboard.CountersIdleAfter));
+        silo.Services.AddHostedService(services => services.GetRequiredService<ClusterViewCounters>());
     }
+
+    /// <summary>The dashboard's host: it wakes the dashboard's grains, and at a silo lifecycle stage starts its once-a-second metrics reader.</summary>
+    private const string DashboardHostType = "Orleans.Dashboard.DashboardHost";
+
+    /// <summary>A registration that forwards to <paramref name="type"/>'s (Orleans' AddFromExisting: a factory holding the type).</summary>
+    private static bool Resolves(ServiceDescriptor service, Type type) =>
+        service.ImplementationFactory?.Target?.GetType().GetFields().Any(f => ReferenceEquals(f.GetValue(service.ImplementationFactory.Target), type)) == true;
 
     public static void AddClusterDashboardSession(this IServiceCollection services)
     {
@@ -83,6 +106,7 @@ public static class ClusterDashboard
                 .RequireClaim(Claims.Role, StaffRoles.CityAdmin))
             .AddEndpointFilter(async (call, next) =>
             {
+                await call.HttpContext.RequestServices.GetRequiredService<ClusterViewCounters>().LookedAtAsync(call.HttpContext.RequestAborted);
                 if (call.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) != true)
                 {
                     return await next(call);

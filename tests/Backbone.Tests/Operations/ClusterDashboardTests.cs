@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Backbone.Silo.Operations;
 using Backbone.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Backbone.Tests.Operations;
 
@@ -40,22 +42,61 @@ public sealed class ClusterDashboardTests(BackboneFixture fixture)
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
         var html = await cityAdmin.Client.GetStringAsync("dashboard/");
-        using var counters = JsonDocument.Parse(await cityAdmin.Client.GetStringAsync("dashboard/DashboardCounters"));
-        var silo = Assert.Single(counters.RootElement.GetProperty("hosts").EnumerateArray());
+        var silo = Assert.Single(await HostsAsync(cityAdmin.Client));
         var grainTypes = await cityAdmin.Client.GetStringAsync("dashboard/GrainTypes");
         var state = await cityAdmin.Client.GetAsync("dashboard/GrainState?grainId=me&grainType=Backbone.Grains.Citizens.CitizenGrain");
 
         Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal("Active", silo.GetProperty("status").GetString());
+        Assert.Equal("Active", silo.Status);
         Assert.Contains("Backbone.Grains.Cases.CaseGrain", grainTypes);
         Assert.Equal(HttpStatusCode.Forbidden, state.StatusCode);
         Assert.Contains("personal data", await state.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Posts the staff member's access token for a dashboard session; the client keeps what cookie it got.</summary>
-    private async Task<(HttpResponseMessage Opened, HttpClient Client)> SessionAsync(Uri web, string mobile)
+    [Fact]
+    public async Task The_silo_counters_are_collected_while_the_cluster_view_is_in_use_and_stop_when_nobody_looks()
     {
-        var token = (await fixture.Node.Identity.SignInAsync(
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Dashboard:CountersIdleAfter=00:00:02"] });
+        var web = new Uri($"http://127.0.0.1:{node.Settings.WebPort}/");
+        var counters = node.Services.GetRequiredService<ClusterViewCounters>();
+        var idleAtStart = !counters.Collecting;
+
+        var cityAdmin = await SessionAsync(node, web, TestIdentity.CityAdminMobile);
+        using var client = cityAdmin.Client;
+        var silo = Assert.Single(await HostsAsync(client)).Address;
+        // The page asks about once a second; the silo's counters arrive within a second or two of the first look.
+        var reported = await Eventually.Get(async () =>
+        {
+            using var siloCounters = JsonDocument.Parse(await client.GetStringAsync($"dashboard/SiloCounters/{silo}"));
+            var names = siloCounters.RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
+            return names.Count > 0 ? names : null;
+        }, "The silo's counters never reached the cluster view.");
+        var collectingWhileLooked = counters.Collecting;
+
+        // Nobody looks for longer than CountersIdleAfter: collection stops, and the next look starts it again.
+        await Eventually.Get(() => Task.FromResult(counters.Collecting ? null : "stopped"), "Collection went on with nobody looking.");
+        using var again = await client.GetAsync("dashboard/DashboardCounters");
+
+        Assert.True(idleAtStart, "The counters were collected before anyone opened the cluster view.");
+        Assert.Contains(reported, name => name.Contains("activation", StringComparison.OrdinalIgnoreCase));
+        Assert.True(collectingWhileLooked);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(counters.Collecting);
+    }
+
+    /// <summary>The cluster's silos as the view's overview shows them.</summary>
+    private static async Task<List<(string Address, string Status)>> HostsAsync(HttpClient client)
+    {
+        using var overview = JsonDocument.Parse(await client.GetStringAsync("dashboard/DashboardCounters"));
+        return [.. overview.RootElement.GetProperty("hosts").EnumerateArray().Select(h => (h.GetProperty("siloAddress").GetString()!, h.GetProperty("status").GetString()!))];
+    }
+
+    private Task<(HttpResponseMessage Opened, HttpClient Client)> SessionAsync(Uri web, string mobile) => SessionAsync(fixture.Node, web, mobile);
+
+    /// <summary>Posts the staff member's access token for a dashboard session; the client keeps what cookie it got.</summary>
+    private static async Task<(HttpResponseMessage Opened, HttpClient Client)> SessionAsync(BackboneNode node, Uri web, string mobile)
+    {
+        var token = (await node.Identity.SignInAsync(
             TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", mobile, TestIdentity.StaffPassword)).AccessToken!;
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = web };
         using var request = new HttpRequestMessage(HttpMethod.Post, "ops/dashboard-session");
