@@ -90,17 +90,14 @@ public sealed class CaseGrain(
     /// <summary>Watchers renew every minute; a lapsed one (its call ended without saying so) is dropped.</summary>
     public static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(3);
 
-    /// <summary>How often a case retries what a saved change set off and could not finish, and for how long while in memory.</summary>
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
-    private const int MaxRetries = 150;
     private const string FollowUpsStep = "its follow-ups";
 
     private readonly ObserverManager<ICaseWatcher> _watchers = new(WatchLifetime, logger);
 
-    /// <summary>Set while something a saved change set off is unfinished (<see cref="Attempt"/>).</summary>
-    private IGrainTimer? _retry;
-    private int _retries;
-    private bool _retrying;
+    private AfterSave? _afterSave;
+
+    /// <summary>What a saved change set off, retried while unfinished.</summary>
+    private AfterSave AfterSave => _afterSave ??= new(this, "Case", RetryUnfinished, logger);
 
     /// <summary>
     /// What a change set off but did not finish (the host stopped in between, or a node it needed died) is
@@ -130,7 +127,7 @@ public sealed class CaseGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
-        if (_retry is not null)
+        if (_afterSave?.Pending == true)
         {
             // Unfinished work leaves with the activation's timer. Orleans drops activations whose directory
             // entry was on a node that died (DirectoryFailure) just when that work can succeed: the case comes
@@ -629,8 +626,8 @@ public sealed class CaseGrain(
         return snapshot;
     }
 
-    /// <summary>The case's grid (and through it every unit above) learns the case's current summary (see <see cref="Attempt"/>).</summary>
-    private Task<bool> TryTellStatistics() => Attempt("telling its grid's statistics", async () =>
+    /// <summary>The case's grid (and through it every unit above) learns the case's current summary (see <see cref="Persistence.AfterSave"/>).</summary>
+    private Task<bool> TryTellStatistics() => AfterSave.Attempt("telling its grid's statistics", async () =>
     {
         if (Case.Parts.Count > 0)
         {
@@ -680,78 +677,26 @@ public sealed class CaseGrain(
         }
     }
 
-    /// <summary>The deadline's reminder follows the saved case (see <see cref="Attempt"/>).</summary>
-    private Task<bool> TryScheduleDeadline() => Attempt("setting its deadline's reminder", async () =>
+    /// <summary>The deadline's reminder follows the saved case (see <see cref="Persistence.AfterSave"/>).</summary>
+    private Task<bool> TryScheduleDeadline() => AfterSave.Attempt("setting its deadline's reminder", async () =>
     {
         await ScheduleDeadline();
         Case.DeadlineVersion = Case.Version;
     });
 
-    /// <summary><see cref="FinishFollowUps"/> after a saved change (see <see cref="Attempt"/>); the latest snapshot when anything was done.</summary>
+    /// <summary><see cref="FinishFollowUps"/> after a saved change (see <see cref="Persistence.AfterSave"/>); the latest snapshot when anything was done.</summary>
     private async Task<CaseSnapshot?> TryFinishFollowUps()
     {
         CaseSnapshot? latest = null;
-        await Attempt(FollowUpsStep, async () => latest = await FinishFollowUps());
+        await AfterSave.Attempt(FollowUpsStep, async () => latest = await FinishFollowUps());
         return latest;
     }
 
-    /// <summary>
-    /// Runs a step that follows from a change already saved. When it fails (a grain or reminder range it
-    /// needs was on a node that died and is not yet declared dead), the call still answers with the saved
-    /// change: failing it would send the caller to retry an action that was done (and be refused: a case
-    /// action has no request id) or a submission that replays without its follow-ups. The case then stays
-    /// in memory and retries every 2 s for up to 5 minutes; after that, or if the node stops, it finishes
-    /// when it next wakes.
-    /// </summary>
-    private async Task<bool> Attempt(string what, Func<Task> step)
+    private async Task<bool> RetryUnfinished()
     {
-        try
-        {
-            await step();
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            if (_retrying)
-            {
-                logger.LogDebug(e, "Case {CaseId}: {What} failed again", this.GetPrimaryKeyString(), what); // warned when it first failed
-            }
-            else
-            {
-                logger.LogWarning(e, "Case {CaseId}: {What} failed after its change was saved; retrying every {Delay}", this.GetPrimaryKeyString(), what, RetryDelay);
-            }
-
-            _retry ??= this.RegisterGrainTimer(RetryUnfinished, new GrainTimerCreationOptions(RetryDelay, RetryDelay) { KeepAlive = true });
-            return false;
-        }
-    }
-
-    private async Task RetryUnfinished()
-    {
-        bool done;
-        _retrying = true;
-        try
-        {
-            done = Case.StatsVersion >= Case.Version || await TryTellStatistics();
-            done &= Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
-            done &= await Attempt(FollowUpsStep, FinishFollowUps);
-        }
-        finally
-        {
-            _retrying = false;
-        }
-
-        if (done || ++_retries >= MaxRetries)
-        {
-            if (!done)
-            {
-                logger.LogError("Case {CaseId}: stopped retrying what its last change set off; it is finished when the case next wakes", this.GetPrimaryKeyString());
-            }
-
-            _retry?.Dispose();
-            _retry = null;
-            _retries = 0;
-        }
+        var done = Case.StatsVersion >= Case.Version || await TryTellStatistics();
+        done &= Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
+        return done & await AfterSave.Attempt(FollowUpsStep, FinishFollowUps);
     }
 
     /// <summary>One reminder at the next deadline that can still pass; none when nothing is pending.</summary>
