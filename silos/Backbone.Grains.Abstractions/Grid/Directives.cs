@@ -55,7 +55,10 @@ public sealed record InboxChanges([property: Id(0)] long Version, [property: Id(
 /// </summary>
 public interface IDirectiveGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the directive and fans it out; issuing the same one again returns it.</summary>
+    /// <summary>
+    /// Stores the directive and fans it out; issuing the same one again returns it. Answers once the directive
+    /// is stored: a fan-out the cluster cannot finish at once is finished by the directive itself.
+    /// </summary>
     Task<DirectiveSnapshot> Issue(NewDirective directive);
 
     /// <exception cref="Errors.DomainException">NotFound when no directive has this id.</exception>
@@ -70,6 +73,10 @@ public interface IDirectiveGrain : IGrainWithStringKey
     Task<DirectiveSnapshot> Watch(IDirectiveWatcher watcher);
 
     Task Unwatch(IDirectiveWatcher watcher);
+
+    /// <summary>Wakes the directive, which finishes a fan-out left unfinished; it calls this on itself when it leaves memory with one.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task Wake();
 }
 
 /// <summary>One issue attempt, keyed by the issuer and request id: a retry returns the first directive and issues nothing.</summary>

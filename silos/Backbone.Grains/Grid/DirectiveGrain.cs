@@ -39,7 +39,12 @@ public sealed class DirectiveGrain(
     private readonly ObserverManager<IDirectiveWatcher> _watchers = new(WatchLifetime, logger);
     private readonly Dictionary<string, UnitAck> _acks = new(StringComparer.Ordinal);
 
+    private AfterSave? _afterSave;
+
     private DirectiveRecord State => record.State;
+
+    /// <summary>The reminder and fan-out of a stored directive, retried while unfinished.</summary>
+    private AfterSave AfterSave => _afterSave ??= new(this, "Directive", TryFinishIssuing, logger);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -48,10 +53,7 @@ public sealed class DirectiveGrain(
             return;
         }
 
-        if (!State.FannedOut)
-        {
-            await FinishIssuing();
-        }
+        await TryFinishIssuing();
 
         var acks = await Task.WhenAll(State.Receivers.Select(async unit => (unit, ack: await Inbox(unit).AckOf(this.GetPrimaryKeyString()))));
         foreach (var (unit, ack) in acks.Where(a => a.ack is not null))
@@ -63,8 +65,15 @@ public sealed class DirectiveGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
+        if (_afterSave?.Pending == true)
+        {
+            _ = GrainFactory.GetGrain<IDirectiveGrain>(this.GetPrimaryKeyString()).Wake(); // comes back to finish the fan-out
+        }
+
         return Task.CompletedTask;
     }
+
+    public Task Wake() => Task.CompletedTask;
 
     public async Task<DirectiveSnapshot> Issue(NewDirective directive)
     {
@@ -80,11 +89,7 @@ public sealed class DirectiveGrain(
             throw DomainException.AlreadyExists($"Directive {this.GetPrimaryKeyString()} is already issued.");
         }
 
-        if (!State.FannedOut)
-        {
-            await FinishIssuing(); // also on a retry: the attempt that saved the directive may have failed after it
-        }
-
+        await TryFinishIssuing(); // also on a retry: the attempt that saved the directive may have stopped after it
         return Snapshot();
     }
 
@@ -141,6 +146,9 @@ public sealed class DirectiveGrain(
             Changed();
         }
     }
+
+    /// <summary>What issuing sets off, unless the saved flag says it is done (see <see cref="Persistence.AfterSave"/>); true when done.</summary>
+    private async Task<bool> TryFinishIssuing() => State.FannedOut || await AfterSave.Attempt("its deadline's reminder and fan-out", FinishIssuing);
 
     /// <summary>
     /// What issuing sets off, each step safe to repeat: the deadline's reminder, then the fan-out, whose

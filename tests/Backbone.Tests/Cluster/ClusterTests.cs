@@ -138,7 +138,7 @@ public sealed class ClusterTests
             var request = Appeal(NodeSettings.UrgentCategory);
             return UntilAnswered(deadline => citizen.SubmitAppealAsync(request, deadline: deadline).ResponseAsync);
         }));
-        var directives = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+        var issued = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
         {
             var request = new IssueDirectiveRequest
             {
@@ -148,8 +148,22 @@ public sealed class ClusterTests
                 Body = "请收到后立即确认。Acknowledge on receipt.",
                 AckDeadline = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(15)),
             };
-            return UntilAnswered(deadline => district.IssueDirectiveAsync(request, deadline: deadline).ResponseAsync);
+            var refused = DateTimeOffset.MinValue; // when the last attempt answered UNAVAILABLE
+            var directive = await UntilAnswered(async deadline =>
+            {
+                try
+                {
+                    return await district.IssueDirectiveAsync(request, deadline: deadline).ResponseAsync;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+                {
+                    refused = DateTimeOffset.UtcNow;
+                    throw;
+                }
+            });
+            return (directive, refused);
         }));
+        var directives = issued.Select(i => i.directive).ToList();
 
         await EventuallyAll(citizen, (await appeals).Select(a => a.CaseId), c => c.EscalationCount >= 1); // accept deadline 3 s
         var numbers = (await decided).Select(c => c.CertificateNumber).ToList();
@@ -160,6 +174,10 @@ public sealed class ClusterTests
             var held = (await certificates.ListMyCertificatesAsync(new ListMyCertificatesRequest())).Certificates.Select(c => c.Number).ToHashSet();
             return numbers.All(held.Contains) ? held : null;
         }, $"An approved application's certificate was never issued (expected {string.Join(", ", numbers)}).");
+        // An attempt that stored the directive answered OK, however its fan-out went: the issuer, told UNAVAILABLE,
+        // could have given up on a directive that was stored and reached some units.
+        Assert.All(issued, i => Assert.True(i.directive.IssueTime.ToDateTimeOffset() > i.refused,
+            $"Directive {i.directive.DirectiveId} was stored by an attempt that answered UNAVAILABLE at {i.refused:O}."));
         var inbox = await district.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.StreetUnit });
         Assert.All(directives, d => Assert.Contains(inbox.Directives, r => r.Directive.DirectiveId == d.DirectiveId));
         foreach (var directive in directives)
