@@ -106,9 +106,6 @@ public sealed class BackboneOptions
     {
         /// <summary>Off: no dashboard endpoints, and no grain-call profiler in the silo.</summary>
         public bool Enabled { get; set; } = true;
-
-        /// <summary>How long the silo counters are collected (every second) after the last request to the cluster view.</summary>
-        public TimeSpan CountersIdleAfter { get; set; } = TimeSpan.FromMinutes(2);
     }
 
     /// <summary>Switches ops flip on a running node (re-read when the configuration changes); the flags themselves are in <c>FeatureManagement</c>.</summary>
@@ -337,11 +334,6 @@ public sealed class BackboneOptions
         if (Gateway.PeakMode.AutoAboveConcurrentCalls < 0 || Gateway.PeakMode.AutoHoldFor < TimeSpan.Zero)
         {
             errors.Add("Backbone:Gateway:PeakMode:AutoAboveConcurrentCalls and AutoHoldFor must not be negative");
-        }
-
-        if (Dashboard.CountersIdleAfter < TimeSpan.FromSeconds(1))
-        {
-            errors.Add("Backbone:Dashboard:CountersIdleAfter must be at least one second (the cluster view asks for its counters every second)");
         }
 
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))

@@ -34,23 +34,32 @@ public static class ClusterDashboard
             return;
         }
 
-        // Grain-method profiling runs only while someone has the dashboard open (it stops a minute after the last look);
-        // the silo counters likewise, through ClusterViewCounters: the dashboard's host starts with the silo (it wakes
-        // the dashboard's grains) but no longer joins the silo's lifecycle, at whose start it would begin reading them.
+        // Grain-method profiling runs only while someone has the dashboard open (it stops a minute or two after the last
+        // look); the silo counters likewise, through ClusterViewCounters: the dashboard's host starts with the silo (it
+        // wakes the dashboard's grains) but no longer joins the silo's lifecycle, at whose start it would begin reading them.
         silo.AddDashboard();
         var hostType = silo.Services.FirstOrDefault(s => s.ServiceType.FullName == DashboardHostType)?.ServiceType;
         var joinsLifecycle = silo.Services.Where(s => s.ServiceType == typeof(ILifecycleParticipant<ISiloLifecycle>) && hostType is not null && Resolves(s, hostType)).ToList();
-        if (hostType is null || joinsLifecycle.Count != 1)
+        var profilerType = hostType?.Assembly.GetType(ProfilerType);
+        var profilerOn = profilerType?.GetProperty("IsEnabled")?.GetMethod;
+        if (hostType is null || joinsLifecycle.Count != 1 || profilerOn is null)
         {
             throw new InvalidOperationException(
-                $"The Orleans Dashboard no longer registers {DashboardHostType} as a silo lifecycle participant: ClusterViewCounters needs changing.");
+                $"The Orleans Dashboard no longer registers {DashboardHostType} as a silo lifecycle participant, or has no {ProfilerType}.IsEnabled: ClusterViewCounters needs changing.");
         }
 
         silo.Services.Remove(joinsLifecycle[0]);
-        silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ClusterViewCounters>(
-            services, (ILifecycleParticipant<ISiloLifecycle>)services.GetRequiredService(hostType), options.Dashboard.CountersIdleAfter));
+        silo.Services.AddSingleton(services =>
+        {
+            var profiler = services.GetRequiredService(profilerType!);
+            return ActivatorUtilities.CreateInstance<ClusterViewCounters>(services,
+                (ILifecycleParticipant<ISiloLifecycle>)services.GetRequiredService(hostType), () => (bool)profilerOn.Invoke(profiler, null)!);
+        });
         silo.Services.AddHostedService(services => services.GetRequiredService<ClusterViewCounters>());
     }
+
+    /// <summary>The dashboard's grain-call profiler, which the dashboard switches on in every silo while anyone looks.</summary>
+    private const string ProfilerType = "Orleans.Dashboard.Metrics.IGrainProfiler";
 
     /// <summary>The dashboard's host: it wakes the dashboard's grains, and at a silo lifecycle stage starts its once-a-second metrics reader.</summary>
     private const string DashboardHostType = "Orleans.Dashboard.DashboardHost";

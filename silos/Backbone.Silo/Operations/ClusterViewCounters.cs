@@ -4,61 +4,44 @@ namespace Backbone.Silo.Operations;
 /// The cluster view's silo counters, collected only while someone looks. Orleans' dashboard reads the silo's
 /// Orleans metrics every second from the moment the silo starts, and each reading counts every activation (and
 /// the grain directory's cache) one by one: 75 ms of CPU a second on an idle node holding 78,000 citizen grains,
-/// a whole core near a million, for a page nobody has open. Here the dashboard's metrics reader starts on a
-/// request to the cluster view and stops after <see cref="IdleAfter"/> without one.
+/// a whole core near a million, for a page nobody has open. Here the dashboard's metrics reader runs while the
+/// dashboard's grain-call profiler does: the dashboard switches that on in every silo of the cluster when anyone
+/// opens the view through any node, and off a minute or two after the last look. A look through this node
+/// starts the reader at once, without waiting for that.
 /// </summary>
 /// <param name="dashboardHost">The dashboard's host, kept out of the silo's lifecycle (see <see cref="ClusterDashboard.AddClusterDashboard"/>).</param>
+/// <param name="profilerOn">Whether the dashboard's grain-call profiler is on in this silo.</param>
 public sealed partial class ClusterViewCounters(
-    ILifecycleParticipant<ISiloLifecycle> dashboardHost, TimeSpan idleAfter, TimeProvider clock, ILogger<ClusterViewCounters> logger) : BackgroundService
+    ILifecycleParticipant<ISiloLifecycle> dashboardHost, Func<bool> profilerOn, TimeProvider clock, ILogger<ClusterViewCounters> logger) : BackgroundService
 {
+    /// <summary>How long a look through this node keeps the counters on before the profiler's switch has arrived.</summary>
+    private static readonly TimeSpan LookGrace = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _collecting;
     private long _lastLook;
 
-    public TimeSpan IdleAfter => idleAfter;
-
     /// <summary>Whether the counters are being collected now.</summary>
     public bool Collecting => _collecting;
 
-    /// <summary>A request to the cluster view: counters start if they were off, and run on for <see cref="IdleAfter"/>.</summary>
-    public async ValueTask LookedAtAsync(CancellationToken cancellationToken)
+    /// <summary>A request to the cluster view through this node: the counters start now if they were off.</summary>
+    public ValueTask LookedAtAsync(CancellationToken cancellationToken)
     {
         Volatile.Write(ref _lastLook, clock.GetTimestamp());
-        if (_collecting)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_collecting)
-            {
-                // The host starts its metrics reader at a stage of the silo's lifecycle, which has long passed: it joins a
-                // lifecycle of its own that is started now.
-                var late = new RunningSilo();
-                dashboardHost.Participate(late);
-                await late.StartAsync(cancellationToken);
-                _collecting = true;
-                LogStarted(logger);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return _collecting ? ValueTask.CompletedTask : new ValueTask(Collect(true, cancellationToken));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(idleAfter.Ticks / 4, TimeSpan.TicksPerSecond)), clock);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (_collecting && await StopWhenIdleAsync(stoppingToken))
+                var on = profilerOn();
+                if (on != _collecting)
                 {
-                    LogStopped(logger, idleAfter);
+                    await Collect(on, stoppingToken);
                 }
             }
         }
@@ -67,22 +50,35 @@ public sealed partial class ClusterViewCounters(
         }
     }
 
-    /// <returns>Whether it stopped the counters.</returns>
-    private async Task<bool> StopWhenIdleAsync(CancellationToken cancellationToken)
+    /// <summary>Starts or stops the reader; it stays on within <see cref="LookGrace"/> of a look through this node.</summary>
+    private async Task Collect(bool on, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (!_collecting || clock.GetElapsedTime(Volatile.Read(ref _lastLook)) < idleAfter)
+            if (on == _collecting || (!on && clock.GetElapsedTime(Volatile.Read(ref _lastLook)) < LookGrace))
             {
-                return false;
+                return;
             }
 
-            // Disposing the host ends the metrics reader it made; the host itself has nothing else to stop, and the next
-            // look makes a new reader. (The container disposes it again at shutdown, which ends the latest reader.)
-            await ((IAsyncDisposable)dashboardHost).DisposeAsync();
-            _collecting = false;
-            return true;
+            if (on)
+            {
+                // The host starts its metrics reader at a stage of the silo's lifecycle, which has long passed: it
+                // joins a lifecycle of its own that is started now.
+                var late = new RunningSilo();
+                dashboardHost.Participate(late);
+                await late.StartAsync(cancellationToken);
+                LogStarted(logger);
+            }
+            else
+            {
+                // Disposing the host ends the metrics reader it made; the host has nothing else to stop, and the
+                // next start makes a new reader. (The container disposes it again at shutdown, ending the latest.)
+                await ((IAsyncDisposable)dashboardHost).DisposeAsync();
+                LogStopped(logger);
+            }
+
+            _collecting = on;
         }
         finally
         {
@@ -123,9 +119,9 @@ public sealed partial class ClusterViewCounters(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster view opened: its silo counters are collected every second while it is in use")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster view in use: this silo's counters are read every second")]
     private static partial void LogStarted(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster view unused for {IdleAfter}: its silo counters stopped")]
-    private static partial void LogStopped(ILogger logger, TimeSpan idleAfter);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster view no longer in use: this silo's counters stopped")]
+    private static partial void LogStopped(ILogger logger);
 }
