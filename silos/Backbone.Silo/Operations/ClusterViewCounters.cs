@@ -38,10 +38,17 @@ public sealed partial class ClusterViewCounters(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var on = profilerOn();
-                if (on != _collecting)
+                try
                 {
-                    await Collect(on, stoppingToken);
+                    var on = profilerOn();
+                    if (on != _collecting)
+                    {
+                        await Collect(on, stoppingToken);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSwitchFailed(logger, e); // a page's counters are not worth the node: tried again next second
                 }
             }
         }
@@ -124,4 +131,7 @@ public sealed partial class ClusterViewCounters(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster view no longer in use: this silo's counters stopped")]
     private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Switching the cluster view's silo counters failed")]
+    private static partial void LogSwitchFailed(ILogger logger, Exception exception);
 }
