@@ -145,11 +145,6 @@ public sealed class EnterpriseGrain(
 
     private async Task EndBusinessLicences(IEnumerable<CertificateSnapshot> certificates, string reason)
     {
-        if (Enterprise.LicenceEnded)
-        {
-            return;
-        }
-
         foreach (var licence in certificates.Where(c => c.Issued.Type == BusinessLicence && c.RevokeTime is null))
         {
             await grains.GetGrain<ICertificateGrain>(licence.Number).Revoke($"enterprise deregistered: {reason}");
