@@ -5,7 +5,7 @@ namespace Backbone.Grains.Abstractions.Cases;
 /// Every method checks the actor may see and do it (a case the actor may not see is NotFound) and that
 /// the current state allows it (FailedPrecondition naming the state).
 /// </summary>
-public interface ICaseGrain : IGrainWithStringKey
+public interface ICaseGrain : IGrainWithStringKey, IWakeable
 {
     /// <summary>
     /// Creates the case and lists it for its citizen (a bundle's parts only through their bundle); again with
@@ -71,13 +71,6 @@ public interface ICaseGrain : IGrainWithStringKey
 
     /// <summary>A bundle's parent hears that its part <paramref name="caseId"/> was decided; hearing it again changes nothing.</summary>
     Task PartDecided(string caseId, bool approved);
-
-    /// <summary>
-    /// Nothing but an activation, which finishes what the case's last change set off: the case sends it to
-    /// itself when it leaves memory with that unfinished.
-    /// </summary>
-    [Orleans.Concurrency.OneWay]
-    Task Wake();
 }
 
 /// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>

@@ -53,7 +53,7 @@ public sealed record InboxChanges([property: Id(0)] long Version, [property: Id(
 /// Acknowledgements are stored by the receiving units; this grain counts them (and recounts them from
 /// the units when it wakes).
 /// </summary>
-public interface IDirectiveGrain : IGrainWithStringKey
+public interface IDirectiveGrain : IGrainWithStringKey, IWakeable
 {
     /// <summary>
     /// Stores the directive and fans it out; issuing the same one again returns it. Answers once the directive
@@ -73,10 +73,6 @@ public interface IDirectiveGrain : IGrainWithStringKey
     Task<DirectiveSnapshot> Watch(IDirectiveWatcher watcher);
 
     Task Unwatch(IDirectiveWatcher watcher);
-
-    /// <summary>Wakes the directive, which finishes a fan-out left unfinished; it calls this on itself when it leaves memory with one.</summary>
-    [Orleans.Concurrency.OneWay]
-    Task Wake();
 }
 
 /// <summary>One issue attempt, keyed by the issuer and request id: a retry returns the first directive and issues nothing.</summary>

@@ -127,14 +127,7 @@ public sealed class CaseGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
-        if (_afterSave?.Pending == true)
-        {
-            // Unfinished work leaves with the activation's timer. Orleans drops activations whose directory
-            // entry was on a node that died (DirectoryFailure) just when that work can succeed: the case comes
-            // back at once and its activation finishes it.
-            _ = GrainFactory.GetGrain<ICaseGrain>(this.GetPrimaryKeyString()).Wake(); // one-way: answered at once
-        }
-
+        _afterSave?.Leaving();
         return Task.CompletedTask;
     }
 

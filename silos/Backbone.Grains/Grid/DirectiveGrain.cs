@@ -65,11 +65,7 @@ public sealed class DirectiveGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
-        if (_afterSave?.Pending == true)
-        {
-            _ = GrainFactory.GetGrain<IDirectiveGrain>(this.GetPrimaryKeyString()).Wake(); // comes back to finish the fan-out
-        }
-
+        _afterSave?.Leaving();
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,5 @@
+using Backbone.Grains.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Backbone.Grains.Persistence;
@@ -8,9 +10,8 @@ namespace Backbone.Grains.Persistence;
 /// the call still answers with the saved change: failing it would send the caller to retry an action that
 /// was done, and be refused, or a request that replays without what it set off. The grain then stays in
 /// memory and retries every 2 s for up to 5 minutes; after that, or if the node stops, it finishes when it
-/// next wakes, from what its saved state says is unfinished. A grain with work pending as it leaves memory
-/// wakes itself (<see cref="Pending"/>): Orleans drops the activations whose directory entry was on a node
-/// that died just when that work can succeed.
+/// next wakes, from what its saved state says is unfinished; one that leaves memory with work pending wakes
+/// itself (<see cref="Leaving"/>).
 /// </summary>
 /// <param name="retryAll">Tries every step still unfinished (through <see cref="Attempt"/>); true when none is left.</param>
 public sealed class AfterSave(IGrainBase grain, string kind, Func<Task<bool>> retryAll, ILogger logger)
@@ -22,8 +23,18 @@ public sealed class AfterSave(IGrainBase grain, string kind, Func<Task<bool>> re
     private int _retries;
     private bool _retrying;
 
-    /// <summary>Some step failed and is being retried.</summary>
-    public bool Pending => _timer is not null;
+    /// <summary>
+    /// Called as the grain leaves memory. Unfinished work leaves with the activation's timer, and Orleans drops the
+    /// activations whose directory entry was on a node that died (DirectoryFailure) just when that work can
+    /// succeed: the grain comes back at once (<see cref="IWakeable.Wake"/>, one-way) and its activation finishes it.
+    /// </summary>
+    public void Leaving()
+    {
+        if (_timer is not null)
+        {
+            _ = grain.GrainContext.ActivationServices.GetRequiredService<IGrainFactory>().GetGrain<IWakeable>(grain.GrainContext.GrainId).Wake();
+        }
+    }
 
     /// <summary>Runs one step; on failure logs it (a warning the first time) and makes sure it is retried.</summary>
     public async Task<bool> Attempt(string what, Func<Task> step)
