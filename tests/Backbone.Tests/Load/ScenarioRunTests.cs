@@ -135,10 +135,11 @@ public sealed class ScenarioRunTests
         });
         var (kit, _) = await WriteKit(node);
 
-        // GetCitizen(me) at 200/s throughout; FindNearby at 1,000/s for 2 s on, 2 s off, twice; a ratio gate no run can pass.
-        var (exitCode, output, errors) = await RunScript(node, "h2load-peak.sh", [kit, "200", "1000", "2", "2", "2"], ("MAX_RATIO", "0.01"), ("SETTLE", "1"));
+        // GetCitizen(me) at 200/s throughout; FindNearby at 1,000/s for 2 s on, 2 s off, twice; a ratio gate no run can
+        // pass (a ratio is never negative; 0.01 was met once, when a stall of the machine put 950 ms into the calls alone).
+        var (exitCode, output, errors) = await RunScript(node, "h2load-peak.sh", [kit, "200", "1000", "2", "2", "2"], ("MAX_RATIO", "-1"), ("SETTLE", "1"));
 
-        Assert.True(exitCode == 1 && errors.Contains("above MAX_RATIO 0.01"), output + errors);
+        Assert.True(exitCode == 1 && errors.Contains("above MAX_RATIO -1"), output + errors);
         Assert.Matches(@"cycle 1: flood of \d+ calls/s for 2 s", errors);
         var second = Regex.Match(output, @"(?m)^cycle 2: essential p99 alone [\d.]+ ms over (\d+) calls, flooded [\d.]+ ms over (\d+) calls, ratio \d+\.\d\d$");
         Assert.True(second.Success, output);
