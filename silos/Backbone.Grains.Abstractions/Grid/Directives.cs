@@ -110,9 +110,9 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task Wake();
 
-    /// <summary>Newest first.</summary>
+    /// <summary>Newest first (by receive time, then id), the <paramref name="count"/> after <paramref name="after"/> (from the newest when null).</summary>
     [Orleans.Concurrency.ReadOnly]
-    Task<IReadOnlyList<DirectiveReceipt>> List();
+    Task<ReceiptPage> List(ReceiptCursor? after, int count);
 
     /// <summary>
     /// Sends every new or changed receipt to <paramref name="watcher"/> and returns those that changed after
@@ -121,6 +121,42 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after);
 
     Task Unwatch(IUnitDirectivesWatcher watcher);
+}
+
+/// <summary>Where a page of an inbox ended: its last receipt's receive time and directive id.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReceiptCursor([property: Id(0)] DateTimeOffset ReceiveTime, [property: Id(1)] string DirectiveId)
+{
+    public static ReceiptCursor Of(DirectiveReceipt receipt) => new(receipt.ReceiveTime, receipt.DirectiveId);
+
+    /// <summary>Newest first: a receipt comes after the cursor when it was received earlier (or at the same time, with a lower id).</summary>
+    public bool IsBefore(DirectiveReceipt receipt) =>
+        receipt.ReceiveTime < ReceiveTime || (receipt.ReceiveTime == ReceiveTime && string.CompareOrdinal(receipt.DirectiveId, DirectiveId) < 0);
+}
+
+/// <summary>A page of an inbox, newest first; <paramref name="More"/> when older receipts follow.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReceiptPage([property: Id(0)] IReadOnlyList<DirectiveReceipt> Receipts, [property: Id(1)] bool More);
+
+/// <summary>
+/// A sealed chunk of a unit's settled receipts (keyed <c>unit/number</c>): written once when sealed, read when
+/// a listing, a late acknowledgement or a recount reaches back that far.
+/// </summary>
+public interface IUnitDirectivesChunkGrain : IGrainWithStringKey
+{
+    Task Seal(IReadOnlyList<DirectiveReceipt> receipts);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<DirectiveReceipt>> Get();
+}
+
+/// <summary>Which chunk holds each sealed receipt of a unit (keyed by unit code); read only for receipts no longer in the inbox.</summary>
+public interface IUnitDirectivesIndexGrain : IGrainWithStringKey
+{
+    Task Sealed(int chunk, IReadOnlyList<string> directiveIds);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<int?> ChunkOf(string directiveId);
 }
 
 public interface IUnitDirectivesWatcher : IWatcher

@@ -17,6 +17,9 @@ public sealed class DirectiveRecord
     [Id(3)] public bool FannedOut { get; set; }
     /// <summary>Units silent at the deadline, escalated to their parents.</summary>
     [Id(4)] public List<string> Escalated { get; set; } = [];
+
+    /// <summary>The acknowledgements known at the deadline (null before it): a later activation recounts only the rest.</summary>
+    [Id(5)] public Dictionary<string, UnitAck>? AcksAtDeadline { get; set; }
 }
 
 /// <summary>
@@ -55,7 +58,15 @@ public sealed class DirectiveGrain(
 
         await TryFinishIssuing();
 
-        var acks = await Task.WhenAll(State.Receivers.Select(async unit => (unit, ack: await Inbox(unit).AckOf(this.GetPrimaryKeyString()))));
+        // Past the deadline only the units silent then are asked again: their receipts may be sealed away by now,
+        // and a city-wide directive read a year later should not make ten thousand inboxes read their archives.
+        foreach (var (unit, ack) in State.AcksAtDeadline ?? [])
+        {
+            _acks[unit] = ack;
+        }
+
+        var unknown = State.Receivers.Where(u => !_acks.ContainsKey(u));
+        var acks = await Task.WhenAll(unknown.Select(async unit => (unit, ack: await Inbox(unit).AckOf(this.GetPrimaryKeyString()))));
         foreach (var (unit, ack) in acks.Where(a => a.ack is not null))
         {
             _acks[unit] = ack!;
@@ -124,9 +135,10 @@ public sealed class DirectiveGrain(
         if (clock.GetUtcNow() >= State.Directive.AckDeadline)
         {
             var silent = State.Receivers.Where(u => !_acks.ContainsKey(u) && !State.Escalated.Contains(u)).ToList();
-            if (silent.Count > 0)
+            if (silent.Count > 0 || State.AcksAtDeadline is null)
             {
                 State.Escalated.AddRange(silent);
+                State.AcksAtDeadline ??= new(_acks, StringComparer.Ordinal);
                 await record.WriteOrForgetAsync(this);
             }
 
@@ -217,106 +229,4 @@ public sealed class DirectiveIssueGrain(
 
         return await grains.GetGrain<IDirectiveGrain>(state.DirectiveId).Issue(state.Directive!);
     }
-}
-
-[GenerateSerializer]
-public sealed class UnitDirectivesRecord
-{
-    [Id(0)] public Dictionary<string, DirectiveReceipt> Received { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Counts the inbox's changes; each receipt carries the count at its last change.</summary>
-    [Id(1)] public long Version { get; set; }
-}
-
-/// <summary>
-/// One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch
-/// them arrive. Always active (the command network stays in memory, a few KB a unit, and is woken at start
-/// by <c>DirectiveNetwork</c>), so a directive at any hour reaches the whole city without first reading
-/// ten thousand inboxes back from storage.
-/// </summary>
-[CollectionAgeLimit(AlwaysActive = true)]
-public sealed class UnitDirectivesGrain(
-    [PersistentState("unit-directives")] IPersistentState<UnitDirectivesRecord> record,
-    GridSeed grid,
-    IGrainFactory grains,
-    ILogger<UnitDirectivesGrain> logger,
-    TimeProvider clock) : Grain, IUnitDirectivesGrain
-{
-    private readonly ObserverManager<IUnitDirectivesWatcher> _watchers = new(DirectiveGrain.WatchLifetime, logger);
-
-    private Dictionary<string, DirectiveReceipt> Received => record.State.Received;
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _watchers.DropAll(this.GetPrimaryKeyString());
-        return Task.CompletedTask;
-    }
-
-    public Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after)
-    {
-        _watchers.Subscribe(watcher, watcher);
-        IReadOnlyList<DirectiveReceipt> changed = after is { } seen ? [.. Received.Values.Where(r => r.InboxVersion > seen).OrderBy(r => r.InboxVersion)] : [];
-        return Task.FromResult(new InboxChanges(record.State.Version, changed));
-    }
-
-    public Task Unwatch(IUnitDirectivesWatcher watcher)
-    {
-        _watchers.Unsubscribe(watcher);
-        return Task.CompletedTask;
-    }
-
-    private async Task Store(DirectiveReceipt receipt)
-    {
-        receipt = receipt with { InboxVersion = ++record.State.Version };
-        Received[receipt.DirectiveId] = receipt;
-        await record.WriteOrForgetAsync(this);
-        _watchers.Notify(w => w.ReceiptChanged(receipt));
-    }
-
-    public async Task Receive(string directiveId, NewDirective directive, DateTimeOffset issueTime)
-    {
-        // Stored here while it travels on down: the levels write at the same time (into the same group
-        // commits) instead of one after another; the caller hears back once all of them have.
-        var deepest = directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community;
-        var handedDown = grid.ChildrenOf(this.GetPrimaryKeyString()).Where(c => GridUnitCode.LevelOf(c) <= deepest)
-            .Select(child => grains.GetGrain<IUnitDirectivesGrain>(child).Receive(directiveId, directive, issueTime)).ToList();
-        if (!Received.ContainsKey(directiveId))
-        {
-            handedDown.Add(Store(new DirectiveReceipt(directiveId, directive, clock.GetUtcNow(), null, [])));
-        }
-
-        await Task.WhenAll(handedDown);
-    }
-
-    public async Task<DirectiveReceipt> Acknowledge(string directiveId, string by)
-    {
-        var receipt = Received.GetValueOrDefault(directiveId)
-            ?? throw DomainException.NotFound($"Unit {this.GetPrimaryKeyString()} did not receive directive {directiveId}.");
-        if (receipt.Ack is { } earlier)
-        {
-            // Counted once: the directive hears of it again (in case it missed it), the caller learns it was done already.
-            await grains.GetGrain<IDirectiveGrain>(directiveId).Acknowledged(this.GetPrimaryKeyString(), earlier);
-            throw DomainException.FailedPrecondition($"Unit {this.GetPrimaryKeyString()} already acknowledged directive {directiveId} at {earlier.Time:u} ({earlier.By}).");
-        }
-
-        receipt = receipt with { Ack = new UnitAck(clock.GetUtcNow(), by) };
-        await Store(receipt);
-        await grains.GetGrain<IDirectiveGrain>(directiveId).Acknowledged(this.GetPrimaryKeyString(), receipt.Ack!);
-        return receipt;
-    }
-
-    public async Task ChildSilent(string directiveId, string childUnit)
-    {
-        if (Received.GetValueOrDefault(directiveId) is { } receipt && !receipt.SilentChildren.Contains(childUnit))
-        {
-            await Store(receipt with { SilentChildren = [.. receipt.SilentChildren, childUnit] });
-        }
-    }
-
-    public Task Wake() => Task.CompletedTask;
-
-    public Task<UnitAck?> AckOf(string directiveId) => Task.FromResult(Received.GetValueOrDefault(directiveId)?.Ack);
-
-    public Task<IReadOnlyList<DirectiveReceipt>> List() =>
-        Task.FromResult<IReadOnlyList<DirectiveReceipt>>([.. Received.Values.OrderByDescending(r => r.ReceiveTime)]);
 }

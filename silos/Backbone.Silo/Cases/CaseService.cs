@@ -22,8 +22,6 @@ public sealed class CaseService(
     IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, ObserverRelay observerRelay)
     : V1.CaseService.CaseServiceBase
 {
-    public const int DefaultPageSize = 20;
-    public const int MaxPageSize = 100;
     public const int MaxShortNoteLength = 500;
 
     public override async Task<Case> SubmitAppeal(SubmitAppealRequest request, ServerCallContext context)
@@ -100,16 +98,16 @@ public sealed class CaseService(
 
     public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
     {
-        var violations = new List<FieldViolation>(ValidatePageSize(request.PageSize));
+        var violations = new List<FieldViolation>(PageTokens.ValidatePageSize(request.PageSize));
         var offset = 0;
         if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
         {
-            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+            violations.Add(PageTokens.NotOurs);
         }
 
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
-        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var size = PageTokens.PageSize(request.PageSize);
         var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(offset, size);
         var cases = await Task.WhenAll(page.CaseIds.Select(id => CaseOf(id).Get(actor)));
         return new ListCasesResponse
@@ -122,7 +120,7 @@ public sealed class CaseService(
     public override async Task<ListCasesResponse> ListCases(ListCasesRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
-        violations.AddRange(ValidatePageSize(request.PageSize));
+        violations.AddRange(PageTokens.ValidatePageSize(request.PageSize));
         if (request.Category.Length > 0 && categories.Find(request.Category) is null)
         {
             violations.Add(new FieldViolation("category", $"must be one of: {string.Join(", ", categories.All.Select(c => c.Code))}"));
@@ -134,9 +132,16 @@ public sealed class CaseService(
         }
 
         CaseCursor? after = null;
-        if (request.PageToken.Length > 0 && !TryParseCursor(request.PageToken, out after))
+        if (request.PageToken.Length > 0)
         {
-            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+            if (PageTokens.TryParse(request.PageToken, out var time, out var caseId))
+            {
+                after = new CaseCursor(time, caseId);
+            }
+            else
+            {
+                violations.Add(PageTokens.NotOurs);
+            }
         }
 
         DomainException.ThrowIfAny(violations);
@@ -153,7 +158,7 @@ public sealed class CaseService(
             request.SubmittedAfter?.ToDateTimeOffset(),
             request.SubmittedBefore?.ToDateTimeOffset(),
             after);
-        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var size = PageTokens.PageSize(request.PageSize);
         // Every grid of the subtree answers with its newest matches; the page is the newest of those.
         var found = await Task.WhenAll(GridsUnder(request.UnitCode).Select(code => grains.GetGrain<IUnitCasesGrain>(code).Find(query, size + 1)));
         var page = found.SelectMany(f => f)
@@ -165,7 +170,7 @@ public sealed class CaseService(
         return new ListCasesResponse
         {
             Cases = { cases.Select(ToProto) },
-            NextPageToken = page.Count > size ? $"{page[size - 1].CreateTime.UtcTicks}.{page[size - 1].CaseId}" : string.Empty,
+            NextPageToken = page.Count > size ? PageTokens.After(page[size - 1].CreateTime, page[size - 1].CaseId) : string.Empty,
         };
     }
 
@@ -387,23 +392,6 @@ public sealed class CaseService(
     {
         DomainException.ThrowIfAny([.. CaseRules.ValidateCaseId(request.CaseId), .. CaseRules.ValidateNote(request.Note, noteRequired)]);
         return ToProto(await action(CaseOf(request.CaseId), ActorOf(context), CaseRules.Text(request.Note)));
-    }
-
-    private static IReadOnlyList<FieldViolation> ValidatePageSize(int pageSize) =>
-        pageSize is < 0 or > MaxPageSize ? [new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})")] : [];
-
-    private static bool TryParseCursor(string token, out CaseCursor? cursor)
-    {
-        cursor = null;
-        var parts = token.Split('.');
-        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks > DateTimeOffset.MaxValue.UtcTicks || CaseRules.ValidateCaseId(parts[1]).Count > 0)
-        {
-            return false;
-        }
-
-        cursor = new CaseCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
-        return true;
     }
 
     private IEnumerable<string> GridsUnder(string code) =>

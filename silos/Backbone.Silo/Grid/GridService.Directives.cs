@@ -81,7 +81,7 @@ public sealed partial class GridService
             resumeField: null);
     }
 
-    public override async Task WatchDirectives(ListDirectivesRequest request, IServerStreamWriter<DirectiveReceipt> responseStream, ServerCallContext context)
+    public override async Task WatchDirectives(WatchDirectivesRequest request, IServerStreamWriter<DirectiveReceipt> responseStream, ServerCallContext context)
     {
         DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
@@ -125,10 +125,29 @@ public sealed partial class GridService
 
     public override async Task<ListDirectivesResponse> ListDirectives(ListDirectivesRequest request, ServerCallContext context)
     {
-        DomainException.ThrowIfAny(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
+        violations.AddRange(PageTokens.ValidatePageSize(request.PageSize));
+        ReceiptCursor? after = null;
+        if (request.PageToken.Length > 0)
+        {
+            if (PageTokens.TryParse(request.PageToken, out var time, out var directiveId))
+            {
+                after = new ReceiptCursor(time, directiveId);
+            }
+            else
+            {
+                violations.Add(PageTokens.NotOurs);
+            }
+        }
+
+        DomainException.ThrowIfAny(violations);
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
-        var received = await InboxOf(request.UnitCode).List();
-        return new ListDirectivesResponse { Directives = { received.Select(r => ToProto(r, request.UnitCode)) } };
+        var page = await InboxOf(request.UnitCode).List(after, PageTokens.PageSize(request.PageSize));
+        return new ListDirectivesResponse
+        {
+            Directives = { page.Receipts.Select(r => ToProto(r, request.UnitCode)) },
+            NextPageToken = page.More ? PageTokens.After(page.Receipts[^1].ReceiveTime, page.Receipts[^1].DirectiveId) : string.Empty,
+        };
     }
 
     public override async Task<DirectiveReceipt> AcknowledgeDirective(AcknowledgeDirectiveRequest request, ServerCallContext context)

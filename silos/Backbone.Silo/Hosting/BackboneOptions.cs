@@ -1,4 +1,5 @@
 using System.Net;
+using Backbone.Grains.Grid;
 using Backbone.Identity.Hosting;
 
 namespace Backbone.Silo.Hosting;
@@ -94,6 +95,12 @@ public sealed class BackboneOptions
     {
         /// <summary>The grid tree to load (JSON, see seeds/); relative paths start at the host's binaries, where the sample city is copied.</summary>
         public string SeedFile { get; set; } = "grid-5101.json";
+
+        /// <summary>How long after a directive's deadline its receipts count as settled and may leave the units' inboxes for sealed chunks.</summary>
+        public TimeSpan InboxSealAfter { get; set; } = DirectiveInboxSettings.Default.SealAfter;
+
+        /// <summary>Settled receipts sealed together into one chunk (and how many an inbox gathers before it seals).</summary>
+        public int InboxChunkSize { get; set; } = DirectiveInboxSettings.Default.ChunkSize;
     }
 
     public sealed class CatalogSettings
@@ -334,6 +341,11 @@ public sealed class BackboneOptions
         if (Gateway.PeakMode.AutoAboveConcurrentCalls < 0 || Gateway.PeakMode.AutoHoldFor < TimeSpan.Zero)
         {
             errors.Add("Backbone:Gateway:PeakMode:AutoAboveConcurrentCalls and AutoHoldFor must not be negative");
+        }
+
+        if (Grid.InboxSealAfter < TimeSpan.Zero || Grid.InboxChunkSize is < 1 or > 1000)
+        {
+            errors.Add("Backbone:Grid:InboxSealAfter must not be negative, and Backbone:Grid:InboxChunkSize must be 1 to 1000");
         }
 
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))

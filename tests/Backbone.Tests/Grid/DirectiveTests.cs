@@ -145,7 +145,7 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     {
         var district = await Grid(TestIdentity.DistrictHandlerMobile);
         var community = await Grid(TestIdentity.CommunityWorkerMobile);
-        using var watch = community.WatchDirectives(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
+        using var watch = community.WatchDirectives(new WatchDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
         Assert.Null(watch.ResponseStream.Current.Directive); // live: subscribed before the directive is issued
@@ -161,7 +161,7 @@ public sealed class DirectiveTests(BackboneFixture fixture)
         Assert.Equal((issued.DirectiveId, true), (acknowledged.Directive!.DirectiveId, acknowledged.Acknowledged));
         await RpcAssert.Fails(Grpc.Core.StatusCode.PermissionDenied, async () =>
         {
-            using var other = community.WatchDirectives(new ListDirectivesRequest { UnitCode = "510104002001" });
+            using var other = community.WatchDirectives(new WatchDirectivesRequest { UnitCode = "510104002001" });
             await other.ResponseStream.MoveNext(timeout.Token);
         });
     }
@@ -172,7 +172,7 @@ public sealed class DirectiveTests(BackboneFixture fixture)
         var district = await Grid(TestIdentity.DistrictHandlerMobile);
         var community = await Grid(TestIdentity.CommunityWorkerMobile);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // half the renewal minute
-        using var watch = community.WatchDirectives(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit }, cancellationToken: timeout.Token);
+        using var watch = community.WatchDirectives(new WatchDirectivesRequest { UnitCode = TestIdentity.CommunityUnit }, cancellationToken: timeout.Token);
         Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
         var issued = await district.IssueDirectiveAsync(Directive("510104", "燃气安全入户检查"));
         Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
@@ -246,6 +246,21 @@ public sealed class DirectiveTests(BackboneFixture fixture)
 
         Assert.Equal(first.DirectiveId, again.DirectiveId);
         Assert.Single(inbox.Directives, d => d.Directive.Title == "寒潮预警：检查独居老人取暖");
+    }
+
+    [Fact]
+    public async Task A_listing_page_size_out_of_range_and_a_token_it_never_gave_are_refused()
+    {
+        var community = await Grid(TestIdentity.CommunityWorkerMobile);
+
+        var bad = await RpcAssert.Fails(StatusCode.InvalidArgument, () => community.ListDirectivesAsync(new ListDirectivesRequest
+        {
+            UnitCode = TestIdentity.CommunityUnit,
+            PageSize = 101,
+            PageToken = "not-a-token",
+        }).ResponseAsync);
+
+        Assert.Equal(["page_size", "page_token"], RpcAssert.ViolatedFields(bad));
     }
 
     [Fact]

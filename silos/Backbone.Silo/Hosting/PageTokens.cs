@@ -1,0 +1,40 @@
+using System.Globalization;
+using Backbone.Grains;
+using Backbone.Grains.Abstractions.Errors;
+
+namespace Backbone.Silo.Hosting;
+
+/// <summary>
+/// Paging of listings that run newest first: a page size of 1 to <see cref="MaxPageSize"/> (0 for
+/// <see cref="DefaultPageSize"/>), and a token naming the last item of the page before (its time, then its
+/// opaque id), so items that arrive meanwhile neither repeat nor hide one.
+/// </summary>
+public static class PageTokens
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    public static IReadOnlyList<FieldViolation> ValidatePageSize(int pageSize) =>
+        pageSize is < 0 or > MaxPageSize ? [new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})")] : [];
+
+    public static int PageSize(int requested) => requested == 0 ? DefaultPageSize : requested;
+
+    public static string After(DateTimeOffset time, string id) => $"{time.UtcTicks}.{id}";
+
+    /// <summary>The time and id a token names; a violation of <c>page_token</c> when it is not a token this service gave.</summary>
+    public static bool TryParse(string token, out DateTimeOffset time, out string id)
+    {
+        (time, id) = (default, string.Empty);
+        var parts = token.Split('.');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks || !OpaqueIds.IsWellFormed(parts[1]))
+        {
+            return false;
+        }
+
+        (time, id) = (new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
+        return true;
+    }
+
+    public static FieldViolation NotOurs => new("page_token", "is not a token this RPC gave");
+}
