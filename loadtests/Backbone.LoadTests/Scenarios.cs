@@ -88,7 +88,7 @@ public static class Scenarios
 
     /// <summary>Every scenario, in the order a full run takes them.</summary>
     public static readonly IReadOnlyList<string> Names =
-        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen", "token-refresh"];
+        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen", "token-refresh", "issue-directive"];
 
     // The sample city's box (seeds/grid-5101.json), and a point in grid 510104001001001 (锦江区 红星社区).
     private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
@@ -124,6 +124,9 @@ public static class Scenarios
                 }, context.Partner.Headers))],
             // The apps of a morning renewing their hour-long access tokens at the sign-on (HTTP, not gRPC).
             "token-refresh" => [RefreshToken(context)],
+            // The city's command network over time (run it closed at 1): directives to every unit, due within seconds,
+            // so each unit's inbox keeps filling with settled ones; how long issuing takes shows what an inbox costs as it grows.
+            "issue-directive" => [IssueDirective(context)],
             _ => throw new ArgumentException($"Unknown scenario '{name}' ({string.Join(", ", Names)})."),
         };
         return new Scenario(name, steps);
@@ -148,6 +151,22 @@ public static class Scenarios
             }, context.AnyCitizen().Headers);
             context.Waiting.Enqueue(submitted.CaseId);
         });
+
+    private static readonly string DirectiveBody = string.Concat(Enumerable.Repeat("请各单位收到后立即确认，并按要求落实到位。", 23)); // about 500 characters
+
+    private static Step IssueDirective(LoadContext context)
+    {
+        var staff = context.RequireStaff("issue-directive");
+        return new("IssueDirective", 1, async () => await new GridService.GridServiceClient(context.Channels.Next()).IssueDirectiveAsync(new IssueDirectiveRequest
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            FromUnitCode = "5101",
+            Title = "全市防汛紧急通知（压测）",
+            Body = DirectiveBody,
+            IncludeGrids = true,
+            AckDeadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(5)),
+        }, staff.Headers));
+    }
 
     /// <summary>A citizen's app redeems its refresh token; the new one goes back for a later call (skipped while every citizen's is in use).</summary>
     private static Step RefreshToken(LoadContext context) =>

@@ -12,7 +12,7 @@ namespace Backbone.Grains.Grid;
 /// </summary>
 public sealed record DirectiveInboxSettings(int ChunkSize, TimeSpan SealAfter)
 {
-    public static readonly DirectiveInboxSettings Default = new(64, TimeSpan.FromDays(1));
+    public static readonly DirectiveInboxSettings Default = new(16, TimeSpan.FromDays(1));
 }
 
 [GenerateSerializer]
