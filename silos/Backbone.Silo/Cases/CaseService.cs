@@ -102,7 +102,7 @@ public sealed class CaseService(
         var offset = 0;
         if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
         {
-            violations.Add(PageTokens.NotOurs);
+            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
         }
 
         DomainException.ThrowIfAny(violations);
@@ -131,18 +131,7 @@ public sealed class CaseService(
             violations.Add(new FieldViolation("state", "is not a case state"));
         }
 
-        CaseCursor? after = null;
-        if (request.PageToken.Length > 0)
-        {
-            if (PageTokens.TryParse(request.PageToken, out var time, out var caseId))
-            {
-                after = new CaseCursor(time, caseId);
-            }
-            else
-            {
-                violations.Add(PageTokens.NotOurs);
-            }
-        }
+        var after = PageTokens.Read(request.PageToken, violations) is { } last ? new CaseCursor(last.Time, last.Id) : null;
 
         DomainException.ThrowIfAny(violations);
         var caller = context.Caller();

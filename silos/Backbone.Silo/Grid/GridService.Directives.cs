@@ -127,18 +127,7 @@ public sealed partial class GridService
     {
         var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
         violations.AddRange(PageTokens.ValidatePageSize(request.PageSize));
-        ReceiptCursor? after = null;
-        if (request.PageToken.Length > 0)
-        {
-            if (PageTokens.TryParse(request.PageToken, out var time, out var directiveId))
-            {
-                after = new ReceiptCursor(time, directiveId);
-            }
-            else
-            {
-                violations.Add(PageTokens.NotOurs);
-            }
-        }
+        var after = PageTokens.Read(request.PageToken, violations) is { } last ? new ReceiptCursor(last.Time, last.Id) : null;
 
         DomainException.ThrowIfAny(violations);
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());

@@ -21,20 +21,22 @@ public static class PageTokens
 
     public static string After(DateTimeOffset time, string id) => $"{time.UtcTicks}.{id}";
 
-    /// <summary>The time and id a token names; a violation of <c>page_token</c> when it is not a token this service gave.</summary>
-    public static bool TryParse(string token, out DateTimeOffset time, out string id)
+    /// <summary>The time and id a token names: null for the first page (no token), and a violation of <c>page_token</c> when it is not a token this service gave.</summary>
+    public static (DateTimeOffset Time, string Id)? Read(string token, ICollection<FieldViolation> violations)
     {
-        (time, id) = (default, string.Empty);
+        if (token.Length == 0)
+        {
+            return null;
+        }
+
         var parts = token.Split('.');
         if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks > DateTimeOffset.MaxValue.UtcTicks || !OpaqueIds.IsWellFormed(parts[1]))
         {
-            return false;
+            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+            return null;
         }
 
-        (time, id) = (new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
-        return true;
+        return (new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
     }
-
-    public static FieldViolation NotOurs => new("page_token", "is not a token this RPC gave");
 }
