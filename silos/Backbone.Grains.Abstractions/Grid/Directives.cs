@@ -95,8 +95,8 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
     /// <summary>The unit acknowledges; FailedPrecondition when it already did (counted once), NotFound when it never received it.</summary>
     Task<DirectiveReceipt> Acknowledge(string directiveId, string by);
 
-    /// <summary>A child unit stayed silent past the deadline: it is escalated here.</summary>
-    Task ChildSilent(string directiveId, string childUnit);
+    /// <summary>Child units stayed silent past the deadline: they are escalated here (again: nothing changes).</summary>
+    Task ChildrenSilent(string directiveId, IReadOnlyList<string> children);
 
     /// <summary>What a directive asks each unit as it activates (it keeps acknowledgements in memory only).</summary>
     /// <remarks>

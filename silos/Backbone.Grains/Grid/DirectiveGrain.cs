@@ -46,6 +46,11 @@ public sealed class DirectiveGrain(
 
     private DirectiveRecord State => record.State;
 
+    private HashSet<string>? _receivers;
+
+    /// <summary>The receivers as a set: a city-wide directive has ten thousand, each acknowledgement and escalation asks.</summary>
+    private HashSet<string> Receivers => _receivers ??= State.Receivers.ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The reminder and fan-out of a stored directive, retried while unfinished.</summary>
     private AfterSave AfterSave => _afterSave ??= new(this, "Directive", TryFinishIssuing, logger);
 
@@ -89,6 +94,7 @@ public sealed class DirectiveGrain(
             State.Directive = directive;
             State.IssueTime = clock.GetUtcNow();
             State.Receivers = [.. grid.Descendants(directive.FromUnit, directive.IncludeGrids ? UnitLevel.Grid : UnitLevel.Community)];
+            _receivers = null;
             await record.WriteOrForgetAsync(this);
         }
         else if (State.Directive != directive)
@@ -104,7 +110,7 @@ public sealed class DirectiveGrain(
 
     public Task Acknowledged(string unitCode, UnitAck ack)
     {
-        if (State.Receivers.Contains(unitCode) && _acks.TryAdd(unitCode, ack))
+        if (Receivers.Contains(unitCode) && _acks.TryAdd(unitCode, ack))
         {
             Changed();
         }
@@ -134,7 +140,8 @@ public sealed class DirectiveGrain(
 
         if (clock.GetUtcNow() >= State.Directive.AckDeadline)
         {
-            var silent = State.Receivers.Where(u => !_acks.ContainsKey(u) && !State.Escalated.Contains(u)).ToList();
+            var escalated = State.Escalated.ToHashSet(StringComparer.Ordinal);
+            var silent = State.Receivers.Where(u => !_acks.ContainsKey(u) && !escalated.Contains(u)).ToList();
             if (silent.Count > 0 || State.AcksAtDeadline is null)
             {
                 State.Escalated.AddRange(silent);
@@ -142,10 +149,10 @@ public sealed class DirectiveGrain(
                 await record.WriteOrForgetAsync(this);
             }
 
-            // Each silent unit is reported to its parent (when the parent received the directive; the issuing unit sees
-            // the coverage). All of them, also on the reminder's next firing after a failure here: a parent keeps a set.
-            await Task.WhenAll(State.Escalated.Where(u => State.Receivers.Contains(GridUnitCode.ParentOf(u)))
-                .Select(u => Inbox(GridUnitCode.ParentOf(u)).ChildSilent(this.GetPrimaryKeyString(), u)));
+            // Each parent that received the directive hears of its silent children in one call, one write (the issuing
+            // unit sees the coverage). All of them, also on the reminder's next firing after a failure here: a parent keeps a set.
+            await Task.WhenAll(State.Escalated.GroupBy(GridUnitCode.ParentOf).Where(children => Receivers.Contains(children.Key))
+                .Select(children => Inbox(children.Key).ChildrenSilent(this.GetPrimaryKeyString(), [.. children])));
             if (await this.GetReminder(DeadlineReminder) is { } pending)
             {
                 await this.UnregisterReminder(pending);
@@ -167,7 +174,7 @@ public sealed class DirectiveGrain(
         var directive = State.Directive!;
         var wait = directive.AckDeadline - clock.GetUtcNow();
         await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        await Task.WhenAll(grid.ChildrenOf(directive.FromUnit).Where(State.Receivers.Contains)
+        await Task.WhenAll(grid.ChildrenOf(directive.FromUnit).Where(Receivers.Contains)
             .Select(child => Inbox(child).Receive(this.GetPrimaryKeyString(), directive, State.IssueTime)));
         State.FannedOut = true;
         await record.WriteOrForgetAsync(this);

@@ -122,11 +122,11 @@ public sealed class UnitDirectivesGrain(
         return receipt;
     }
 
-    public async Task ChildSilent(string directiveId, string childUnit)
+    public async Task ChildrenSilent(string directiveId, IReadOnlyList<string> children)
     {
-        if (await Find(directiveId) is { } receipt && !receipt.SilentChildren.Contains(childUnit))
+        if (await Find(directiveId) is { } receipt && children.Except(receipt.SilentChildren, StringComparer.Ordinal).ToList() is { Count: > 0 } added)
         {
-            await Store(receipt with { SilentChildren = [.. receipt.SilentChildren, childUnit] });
+            await Store(receipt with { SilentChildren = [.. receipt.SilentChildren, .. added] });
         }
     }
 
