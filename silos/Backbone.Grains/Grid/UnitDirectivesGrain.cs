@@ -28,8 +28,9 @@ public sealed class UnitDirectivesRecord
     [Id(2)] public List<SealedSpan> Sealed { get; set; } = [];
 }
 
+/// <summary>A sealed chunk's receive times, and the inbox version of its last-changed receipt (0 in chunks sealed without it).</summary>
 [GenerateSerializer, Immutable]
-public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [property: Id(1)] DateTimeOffset Newest);
+public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [property: Id(1)] DateTimeOffset Newest, [property: Id(2)] long LastChange = 0);
 
 /// <summary>
 /// One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch
@@ -67,11 +68,29 @@ public sealed class UnitDirectivesGrain(
         return Task.CompletedTask;
     }
 
-    public Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after)
+    public async Task<InboxChanges> Watch(IUnitDirectivesWatcher watcher, long? after)
     {
         _watchers.Subscribe(watcher, watcher);
-        IReadOnlyList<DirectiveReceipt> changed = after is { } seen ? [.. Received.Values.Where(r => r.InboxVersion > seen).OrderBy(r => r.InboxVersion)] : [];
-        return Task.FromResult(new InboxChanges(record.State.Version, changed));
+        if (after is not { } seen)
+        {
+            return new InboxChanges(record.State.Version, []);
+        }
+
+        // A watcher away long enough may have missed changes to receipts that were sealed since: those chunks are read too.
+        var changed = Received.Values.Where(r => r.InboxVersion > seen).ToDictionary(r => r.DirectiveId, StringComparer.Ordinal);
+        foreach (var n in Enumerable.Range(0, Sealed.Count).Where(n => Sealed[n].LastChange > seen))
+        {
+            foreach (var receipt in await Chunk(n).Get())
+            {
+                if (receipt.InboxVersion > seen && !Received.ContainsKey(receipt.DirectiveId)
+                    && (!changed.TryGetValue(receipt.DirectiveId, out var other) || other.InboxVersion < receipt.InboxVersion))
+                {
+                    changed[receipt.DirectiveId] = receipt;
+                }
+            }
+        }
+
+        return new InboxChanges(record.State.Version, [.. changed.Values.OrderBy(r => r.InboxVersion)]);
     }
 
     public Task Unwatch(IUnitDirectivesWatcher watcher)
@@ -216,7 +235,7 @@ public sealed class UnitDirectivesGrain(
                     Received.Remove(receipt.DirectiveId);
                 }
 
-                Sealed.Add(new SealedSpan(chunk[0].ReceiveTime, chunk.Max(r => r.ReceiveTime)));
+                Sealed.Add(new SealedSpan(chunk[0].ReceiveTime, chunk.Max(r => r.ReceiveTime), chunk.Max(r => r.InboxVersion)));
                 await record.WriteOrForgetAsync(this);
             }
         }

@@ -26,6 +26,11 @@ public sealed class DirectiveInboxTests
         var community = await Staff(node, TestIdentity.CommunityWorkerMobile);
         var grains = node.Services.GetRequiredService<IGrainFactory>();
 
+        var inbox = grains.GetGrain<IUnitDirectivesGrain>(TestIdentity.CommunityUnit);
+        var watcher = grains.CreateObjectReference<IUnitDirectivesWatcher>(new InboxWatcher());
+        var before = await inbox.Watch(watcher, after: null);
+        await inbox.Unwatch(watcher); // away from here on: what it missed comes back when it watches again
+
         var deadline = DateTimeOffset.UtcNow.AddSeconds(8); // room to issue nine on a busy machine
         var old = new List<Directive>();
         for (var i = 0; i < 9; i++)
@@ -57,12 +62,17 @@ public sealed class DirectiveInboxTests
         var sealedTwice = await RpcAssert.Fails(StatusCode.FailedPrecondition,
             () => community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = old[0].DirectiveId }).ResponseAsync);
         var relisted = await ListAll(community, pageSize: 4);
+        var missed = await inbox.Watch(watcher, before.Version);
+        await inbox.Unwatch(watcher);
 
         Assert.True(late.Acknowledged);
         Assert.Contains("already acknowledged", twice.Status.Detail);
         Assert.Contains("already acknowledged", sealedTwice.Status.Detail);
         Assert.Equal(listed.Select(r => r.Directive.DirectiveId), relisted.Select(r => r.Directive.DirectiveId));
         Assert.Equal([old[5].DirectiveId, old[1].DirectiveId, old[0].DirectiveId], relisted.Where(r => r.Acknowledged).Select(r => r.Directive.DirectiveId));
+        // A watcher that was away catches up on every change since, sealed receipts included, each in its latest state once.
+        Assert.Equal(listed.Select(r => r.Directive.DirectiveId).Order(), missed.Changed.Select(r => r.DirectiveId).Order());
+        Assert.Equal(new[] { old[0], old[1], old[5] }.Select(d => d.DirectiveId).Order(), missed.Changed.Where(r => r.Ack is not null).Select(r => r.DirectiveId).Order());
 
         // The directives, woken again, count what the community did: before the deadline (kept by the directive),
         // late (asked of the inbox), and nothing (asked of the sealed chunk).

@@ -222,17 +222,6 @@ public sealed class DirectiveTests(BackboneFixture fixture)
         }
     }
 
-    private sealed class InboxWatcher : Grains.Abstractions.Grid.IUnitDirectivesWatcher
-    {
-        public List<Grains.Abstractions.Grid.DirectiveReceipt> Received { get; } = [];
-
-        public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => Received.Add(receipt);
-
-        public void Dropped(string grainKey)
-        {
-        }
-    }
-
     [Fact]
     public async Task Issuing_again_with_the_same_request_id_returns_the_first_directive()
     {
@@ -294,4 +283,16 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     private async Task<GridService.GridServiceClient> Grid(string mobile) =>
         new(Node.Channel.WithToken((await Node.Identity.SignInAsync(
             TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+}
+
+/// <summary>An inbox watcher held by a test: what the inbox pushed to it.</summary>
+internal sealed class InboxWatcher : Grains.Abstractions.Grid.IUnitDirectivesWatcher
+{
+    public List<Grains.Abstractions.Grid.DirectiveReceipt> Received { get; } = [];
+
+    public void ReceiptChanged(Grains.Abstractions.Grid.DirectiveReceipt receipt) => Received.Add(receipt);
+
+    public void Dropped(string grainKey)
+    {
+    }
 }
