@@ -80,13 +80,9 @@ public sealed class UnitDirectivesGrain(
         var changed = Received.Values.Where(r => r.InboxVersion > seen).ToDictionary(r => r.DirectiveId, StringComparer.Ordinal);
         foreach (var n in Enumerable.Range(0, Sealed.Count).Where(n => Sealed[n].LastChange > seen))
         {
-            foreach (var receipt in await Chunk(n).Get())
+            foreach (var receipt in (await Chunk(n).Get()).Where(r => r.InboxVersion > seen))
             {
-                if (receipt.InboxVersion > seen && !Received.ContainsKey(receipt.DirectiveId)
-                    && (!changed.TryGetValue(receipt.DirectiveId, out var other) || other.InboxVersion < receipt.InboxVersion))
-                {
-                    changed[receipt.DirectiveId] = receipt;
-                }
+                KeepLatest(changed, receipt);
             }
         }
 
@@ -174,19 +170,24 @@ public sealed class UnitDirectivesGrain(
                 break;
             }
 
-            foreach (var receipt in await Chunk(n).Get())
+            foreach (var receipt in (await Chunk(n).Get()).Where(r => after is null || after.IsBefore(r)))
             {
-                // The inbox's copy wins over a sealed one; of two sealed copies (sealed, changed, sealed again), the later.
-                if ((after is null || after.IsBefore(receipt)) && !Received.ContainsKey(receipt.DirectiveId)
-                    && (!found.TryGetValue(receipt.DirectiveId, out var other) || other.InboxVersion < receipt.InboxVersion))
-                {
-                    found[receipt.DirectiveId] = receipt;
-                }
+                KeepLatest(found, receipt);
             }
         }
 
         var newest = Newest(found.Values, count + 1);
         return new ReceiptPage([.. newest.Take(count)], newest.Count > count);
+    }
+
+    /// <summary>Adds a sealed copy unless a later one is known: the inbox's copy wins over a sealed one; of two sealed copies (sealed, changed, sealed again), the later.</summary>
+    private void KeepLatest(Dictionary<string, DirectiveReceipt> found, DirectiveReceipt sealedCopy)
+    {
+        if (!Received.ContainsKey(sealedCopy.DirectiveId)
+            && (!found.TryGetValue(sealedCopy.DirectiveId, out var other) || other.InboxVersion < sealedCopy.InboxVersion))
+        {
+            found[sealedCopy.DirectiveId] = sealedCopy;
+        }
     }
 
     private static List<DirectiveReceipt> Newest(IEnumerable<DirectiveReceipt> receipts, int count) =>
