@@ -127,8 +127,6 @@ public interface IUnitDirectivesGrain : IGrainWithStringKey
 [GenerateSerializer, Immutable]
 public sealed record ReceiptCursor([property: Id(0)] DateTimeOffset ReceiveTime, [property: Id(1)] string DirectiveId)
 {
-    public static ReceiptCursor Of(DirectiveReceipt receipt) => new(receipt.ReceiveTime, receipt.DirectiveId);
-
     /// <summary>Newest first: a receipt comes after the cursor when it was received earlier (or at the same time, with a lower id).</summary>
     public bool IsBefore(DirectiveReceipt receipt) =>
         receipt.ReceiveTime < ReceiveTime || (receipt.ReceiveTime == ReceiveTime && string.CompareOrdinal(receipt.DirectiveId, DirectiveId) < 0);

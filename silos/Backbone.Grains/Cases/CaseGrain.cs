@@ -97,7 +97,7 @@ public sealed class CaseGrain(
     private AfterSave? _afterSave;
 
     /// <summary>What a saved change set off, retried while unfinished.</summary>
-    private AfterSave AfterSave => _afterSave ??= new(this, "Case", RetryUnfinished, logger);
+    private AfterSave AfterSave => _afterSave ??= new(this, "Case", FinishUnfinished, logger);
 
     /// <summary>
     /// What a change set off but did not finish (the host stopped in between, or a node it needed died) is
@@ -106,22 +106,10 @@ public sealed class CaseGrain(
     /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Case.Submission is null)
+        if (Case.Submission is not null)
         {
-            return;
+            await FinishUnfinished();
         }
-
-        if (Case.StatsVersion < Case.Version)
-        {
-            await TryTellStatistics();
-        }
-
-        if (Case.DeadlineVersion < Case.Version)
-        {
-            await TryScheduleDeadline();
-        }
-
-        await TryFinishFollowUps();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -685,7 +673,8 @@ public sealed class CaseGrain(
         return latest;
     }
 
-    private async Task<bool> RetryUnfinished()
+    /// <summary>Every step the saved case says is unfinished, each through <see cref="Persistence.AfterSave"/>; true when none is left.</summary>
+    private async Task<bool> FinishUnfinished()
     {
         var done = Case.StatsVersion >= Case.Version || await TryTellStatistics();
         done &= Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();

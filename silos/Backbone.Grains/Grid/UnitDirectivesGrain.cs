@@ -28,9 +28,9 @@ public sealed class UnitDirectivesRecord
     [Id(2)] public List<SealedSpan> Sealed { get; set; } = [];
 }
 
-/// <summary>A sealed chunk's receive times, and the inbox version of its last-changed receipt (0 in chunks sealed without it).</summary>
+/// <summary>A sealed chunk's receive times, and the inbox version of its last-changed receipt.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [property: Id(1)] DateTimeOffset Newest, [property: Id(2)] long LastChange = 0);
+public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [property: Id(1)] DateTimeOffset Newest, [property: Id(2)] long LastChange);
 
 /// <summary>
 /// One unit's directives: received, acknowledged, and which of its children stayed silent; its staff watch
