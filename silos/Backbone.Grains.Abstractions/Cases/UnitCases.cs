@@ -155,3 +155,35 @@ public interface IGridCasesWatcher : IWatcher
 {
     void CaseChanged(string gridCode, long gridVersion, string caseId);
 }
+
+/// <summary>
+/// A closed case as its grid archived it: the summary it had, its version, and the grid version of its last
+/// change (what watchers resume from).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ArchivedCase(
+    [property: Id(0)] string CaseId,
+    [property: Id(1)] long CaseVersion,
+    [property: Id(2)] CaseSummary Summary,
+    [property: Id(3)] long ChangedAt);
+
+/// <summary>
+/// A chunk of a grid's archived cases (keyed <c>grid/number</c>): written once, read when a listing, a
+/// watcher's catch-up or a late change reaches back that far.
+/// </summary>
+public interface IGridCasesChunkGrain : IGrainWithStringKey
+{
+    Task Seal(IReadOnlyList<ArchivedCase> cases);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<ArchivedCase>> Get();
+}
+
+/// <summary>Which chunk holds each archived case of a grid (keyed by grid code); read only for a case the grid no longer holds.</summary>
+public interface IGridCasesIndexGrain : IGrainWithStringKey
+{
+    Task Archived(int chunk, IReadOnlyList<string> caseIds);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<int?> ChunkOf(string caseId);
+}

@@ -7,14 +7,29 @@ using Orleans.Utilities;
 
 namespace Backbone.Grains.Cases;
 
+/// <summary>
+/// When a grid's closed cases leave its index for archived chunks: <paramref name="ArchiveAfter"/> after they
+/// closed, <paramref name="ChunkSize"/> at a time.
+/// </summary>
+public sealed record CaseArchiveSettings(int ChunkSize, TimeSpan ArchiveAfter)
+{
+    public static readonly CaseArchiveSettings Default = new(64, TimeSpan.FromDays(30));
+}
+
 [GenerateSerializer]
 public sealed class GridCasesState
 {
-    /// <summary>Each case of the grid: its latest version and summary.</summary>
+    /// <summary>Each case of the grid but the archived ones: its latest version and summary.</summary>
     [Id(0)] public Dictionary<string, (long Version, CaseSummary Summary)> Cases { get; set; } = [];
     [Id(1)] public long Version { get; set; }
     /// <summary>The grid version at which each case last changed: what watchers resume from.</summary>
     [Id(2)] public Dictionary<string, long> ChangedAt { get; set; } = [];
+    /// <summary>When the grid learned that each of its closed cases closed: they are archived some time after.</summary>
+    [Id(3)] public Dictionary<string, DateTimeOffset> ClosedAt { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The archived chunks, by number: the creation times each spans, and the grid version of its last change.</summary>
+    [Id(4)] public List<SealedSpan> Archived { get; set; } = [];
+    /// <summary>What the archived cases add to the grid's figures.</summary>
+    [Id(5)] public UnitTotals ArchivedTotals { get; set; } = UnitTotals.Empty;
 }
 
 /// <summary>The grid's case changes since its whole index was last written, oldest first.</summary>
@@ -24,12 +39,14 @@ public sealed class GridCaseChangesState
     [Id(0)] public List<GridCaseChange> Changes { get; set; } = [];
 }
 
+/// <summary>A case's summary as its grid applied it (<paramref name="Time"/>: when; unset in changes logged before it was kept).</summary>
 [GenerateSerializer]
 public sealed record GridCaseChange(
     [property: Id(0)] string CaseId,
     [property: Id(1)] long CaseVersion,
     [property: Id(2)] CaseSummary Summary,
-    [property: Id(3)] long GridVersion);
+    [property: Id(3)] long GridVersion,
+    [property: Id(4)] DateTimeOffset Time = default);
 
 /// <summary>
 /// Statistics are kept as cases move, never by scanning cases: a case tells its grid, the grid tells its
@@ -43,12 +60,24 @@ public sealed record GridCaseChange(
 /// about that square root rather than the whole index (at 10,000 cases, 140 entries instead of 10,000;
 /// rewriting it whole took a quarter of the node's CPU in an appeal storm, docs/benchmarks.md).
 /// </summary>
+/// <remarks>
+/// A grid's index holds only what may still matter day to day: a closed case is archived some time after it
+/// closed (30 days by default), a chunk of them at a time, into chunk grains written once, and what they add
+/// to the grid's figures is kept as one total. So the index a grid keeps in memory, reads on activation and
+/// rewrites, stays the size of its open and recently closed cases however many years of cases it has; before,
+/// it held every case the grid ever had. Archived cases are still counted, listed (a listing reads the chunks
+/// it reaches) and caught up on by watchers. Where each one is, an index grain knows; the grid asks it only
+/// for a change to a case it no longer holds that may be archived. Such a case (a co-handler released after
+/// it closed) comes back into the index, which wins over the archived copy, and is archived again later.
+/// </remarks>
 public sealed class UnitCasesGrain(
     [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
     [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> changeLog,
     GridSeed seed,
+    CaseArchiveSettings archiving,
     IGrainFactory grains,
-    ILogger<UnitCasesGrain> logger) : Grain, IUnitCasesGrain
+    ILogger<UnitCasesGrain> logger,
+    TimeProvider clock) : Grain, IUnitCasesGrain
 {
     /// <summary>However small the index, it is written whole only after this many logged changes.</summary>
     private const int MinChangesBeforeWholeWrite = 8;
@@ -62,6 +91,10 @@ public sealed class UnitCasesGrain(
 
     private bool IsGrid => GridUnitCode.LevelOf(Code) == UnitLevel.Grid;
 
+    private Dictionary<string, (long Version, CaseSummary Summary)> Cases => grid.State.Cases;
+
+    private List<SealedSpan> Archived => grid.State.Archived;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (IsGrid)
@@ -73,8 +106,14 @@ public sealed class UnitCasesGrain(
                 Remember(change);
             }
 
+            // Closed cases of an index written before closing times were kept: their archiving clock starts now.
+            foreach (var (caseId, _) in Cases.Where(c => c.Value.Summary.State == CaseState.Closed && !grid.State.ClosedAt.ContainsKey(c.Key)))
+            {
+                grid.State.ClosedAt[caseId] = clock.GetUtcNow();
+            }
+
             _version = grid.State.Version;
-            _totals = UnitTotals.Of(grid.State.Cases.Values.Select(c => c.Summary));
+            _totals = UnitTotals.Of(Cases.Values.Select(c => c.Summary)).Plus(grid.State.ArchivedTotals);
             return;
         }
 
@@ -95,25 +134,45 @@ public sealed class UnitCasesGrain(
 
     public async Task Apply(string caseId, long caseVersion, CaseSummary summary)
     {
-        if (!IsGrid || (grid.State.Cases.TryGetValue(caseId, out var known) && known.Version >= caseVersion))
+        if (!IsGrid)
         {
             return;
         }
 
-        var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1);
+        var held = Cases.TryGetValue(caseId, out var known);
+        if (held && known.Version >= caseVersion)
+        {
+            return;
+        }
+
+        // A case created after every archived one cannot be archived: only older ones are looked up.
+        var unarchived = false;
+        if (!held && Archived.Count > 0 && summary.CreateTime <= Archived.Max(a => a.Newest) && await ArchivedCopy(caseId) is { } archived)
+        {
+            if (archived.CaseVersion >= caseVersion)
+            {
+                return;
+            }
+
+            // Back in the index, which wins over the archived copy: its archived figures leave the archived total.
+            known = (archived.CaseVersion, archived.Summary);
+            grid.State.ArchivedTotals = grid.State.ArchivedTotals.Plus(UnitTotals.Of([archived.Summary]), sign: -1);
+            unarchived = true;
+        }
+
+        var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1, clock.GetUtcNow());
         Remember(change);
         changeLog.State.Changes.Add(change);
         var logged = changeLog.State.Changes.Count;
-        if (logged < MinChangesBeforeWholeWrite || logged * logged < 2 * grid.State.Cases.Count)
+        if (!unarchived && (logged < MinChangesBeforeWholeWrite || logged * logged < 2 * Cases.Count))
         {
             await changeLog.WriteOrForgetAsync(this);
         }
         else
         {
-            // The whole index, which holds every logged change: the stored log is now behind it and is
-            // skipped on activation; it is overwritten by the next change.
-            await grid.WriteOrForgetAsync(this);
-            changeLog.State.Changes.Clear();
+            // The whole index, which holds every logged change (and the archived total, which the log does not):
+            // the stored log is now behind it and is skipped on activation; it is overwritten by the next change.
+            await WriteWholeIndex();
         }
 
         _version = grid.State.Version;
@@ -124,15 +183,73 @@ public sealed class UnitCasesGrain(
         {
             _totals = _totals.Plus(UnitTotals.Of([previous]), sign: -1);
         }
+
         await TellParent();
+        await TryArchiveSettled();
     }
 
     /// <summary>A change applied to the in-memory index (which is always whole: index and log together).</summary>
     private void Remember(GridCaseChange change)
     {
-        grid.State.Cases[change.CaseId] = (change.CaseVersion, change.Summary);
+        Cases[change.CaseId] = (change.CaseVersion, change.Summary);
         grid.State.Version = change.GridVersion;
         grid.State.ChangedAt[change.CaseId] = change.GridVersion;
+        if (change.Summary.State == CaseState.Closed)
+        {
+            grid.State.ClosedAt[change.CaseId] = change.Time == default ? clock.GetUtcNow() : change.Time;
+        }
+        else
+        {
+            grid.State.ClosedAt.Remove(change.CaseId);
+        }
+    }
+
+    private async Task WriteWholeIndex()
+    {
+        await grid.WriteOrForgetAsync(this);
+        changeLog.State.Changes.Clear();
+    }
+
+    /// <summary>
+    /// Archives the cases closed longest ago, a chunk at a time: the chunk is written, then the index grain, then
+    /// the grid's index without them. A failure before the last write leaves them in the index (which wins) for
+    /// the next change to archive again, into the same chunk number; it never fails the change that set it off.
+    /// The figures do not change: what the archived cases add moves from the index to the archived total.
+    /// </summary>
+    private async Task TryArchiveSettled()
+    {
+        var closedBefore = clock.GetUtcNow() - archiving.ArchiveAfter;
+        try
+        {
+            while (grid.State.ClosedAt.Count >= archiving.ChunkSize)
+            {
+                var settled = grid.State.ClosedAt.Where(c => c.Value <= closedBefore).Select(c => c.Key).ToList();
+                if (settled.Count < archiving.ChunkSize)
+                {
+                    return;
+                }
+
+                var chunk = settled.Select(id => Held(id))
+                    .OrderBy(c => c.Summary.CreateTime).ThenBy(c => c.CaseId, StringComparer.Ordinal).Take(archiving.ChunkSize).ToList();
+                var number = Archived.Count;
+                await Chunk(number).Seal(chunk);
+                await Index().Archived(number, [.. chunk.Select(c => c.CaseId)]);
+                foreach (var archived in chunk)
+                {
+                    Cases.Remove(archived.CaseId);
+                    grid.State.ChangedAt.Remove(archived.CaseId);
+                    grid.State.ClosedAt.Remove(archived.CaseId);
+                }
+
+                grid.State.ArchivedTotals = grid.State.ArchivedTotals.Plus(UnitTotals.Of(chunk.Select(c => c.Summary)));
+                Archived.Add(new SealedSpan(chunk[0].Summary.CreateTime, chunk.Max(c => c.Summary.CreateTime), chunk.Max(c => c.ChangedAt)));
+                await WriteWholeIndex();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Grid {Grid} could not archive its closed cases; the next change tries again.", Code);
+        }
     }
 
     public async Task ChildChanged(string childCode, long childVersion, UnitTotals totals)
@@ -157,11 +274,20 @@ public sealed class UnitCasesGrain(
 
     public Task<(long Version, UnitTotals Totals)> Get() => Task.FromResult((_version, _totals));
 
-    public Task<GridChanges> Watch(IGridCasesWatcher watcher, long sinceVersion)
+    public async Task<GridChanges> Watch(IGridCasesWatcher watcher, long sinceVersion)
     {
         _watchers.Subscribe(watcher, watcher);
-        var changed = grid.State.ChangedAt.Where(c => c.Value > sinceVersion).OrderBy(c => c.Value).Select(c => (c.Key, c.Value)).ToList();
-        return Task.FromResult(new GridChanges(grid.State.Version, changed));
+        var changed = Cases.Keys.Select(Held).Where(c => c.ChangedAt > sinceVersion).ToDictionary(c => c.CaseId, StringComparer.Ordinal);
+        // A watcher away long enough may have missed changes to cases archived since: those chunks are read too.
+        foreach (var n in Enumerable.Range(0, Archived.Count).Where(n => Archived[n].LastChange > sinceVersion))
+        {
+            foreach (var archived in (await Chunk(n).Get()).Where(c => c.ChangedAt > sinceVersion))
+            {
+                KeepLatest(changed, archived);
+            }
+        }
+
+        return new GridChanges(grid.State.Version, [.. changed.Values.OrderBy(c => c.ChangedAt).Select(c => (c.CaseId, c.ChangedAt))]);
     }
 
     public Task Unwatch(IGridCasesWatcher watcher)
@@ -170,16 +296,50 @@ public sealed class UnitCasesGrain(
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit)
+    public async Task<IReadOnlyList<CaseListing>> Find(CaseQuery query, int limit)
     {
-        IReadOnlyList<CaseListing> found = grid.State.Cases
-            .Where(c => Matches(c.Key, c.Value.Summary, query))
-            .Select(c => new CaseListing(c.Key, c.Value.Summary.CreateTime))
-            .OrderByDescending(c => c.CreateTime).ThenByDescending(c => c.CaseId, StringComparer.Ordinal)
-            .Take(limit)
-            .ToList();
-        return Task.FromResult(found);
+        var found = Cases.Where(c => Matches(c.Key, c.Value.Summary, query)).ToDictionary(c => c.Key, c => Held(c.Key), StringComparer.Ordinal);
+        // Only closed cases are archived. Chunks newest first, each read only while it may hold a case of this
+        // page: one created after the page's last case so far (or any, while the page is short).
+        IEnumerable<int> chunks = query.State is null or CaseState.Closed
+            ? Enumerable.Range(0, Archived.Count).Where(n => MayHold(Archived[n], query)).OrderByDescending(n => Archived[n].Newest)
+            : [];
+        foreach (var n in chunks)
+        {
+            var page = Newest(found.Values, limit);
+            if (page.Count >= limit && Archived[n].Newest < page[^1].Summary.CreateTime)
+            {
+                break;
+            }
+
+            foreach (var archived in (await Chunk(n).Get()).Where(c => Matches(c.CaseId, c.Summary, query)))
+            {
+                KeepLatest(found, archived);
+            }
+        }
+
+        return [.. Newest(found.Values, limit).Select(c => new CaseListing(c.CaseId, c.Summary.CreateTime))];
     }
+
+    /// <summary>A case the index holds, in the archive's shape (a case from before change versions were kept has 0).</summary>
+    private ArchivedCase Held(string caseId) => new(caseId, Cases[caseId].Version, Cases[caseId].Summary, grid.State.ChangedAt.GetValueOrDefault(caseId));
+
+    /// <summary>Adds an archived copy unless a later one is known: the index's copy wins; of two archived copies (archived, changed, archived again), the later.</summary>
+    private void KeepLatest(Dictionary<string, ArchivedCase> found, ArchivedCase archived)
+    {
+        if (!Cases.ContainsKey(archived.CaseId) && (!found.TryGetValue(archived.CaseId, out var other) || other.CaseVersion < archived.CaseVersion))
+        {
+            found[archived.CaseId] = archived;
+        }
+    }
+
+    private static List<ArchivedCase> Newest(IEnumerable<ArchivedCase> cases, int count) =>
+        [.. cases.OrderByDescending(c => c.Summary.CreateTime).ThenByDescending(c => c.CaseId, StringComparer.Ordinal).Take(count)];
+
+    private static bool MayHold(SealedSpan span, CaseQuery query) =>
+        (query.After is null || span.Oldest <= query.After.CreateTime)
+        && (query.SubmittedAfter is null || span.Newest >= query.SubmittedAfter)
+        && (query.SubmittedBefore is null || span.Oldest < query.SubmittedBefore);
 
     private static bool Matches(string caseId, CaseSummary summary, CaseQuery query) =>
         (query.State is null || summary.State == query.State)
@@ -189,8 +349,57 @@ public sealed class UnitCasesGrain(
         && (query.SubmittedBefore is null || summary.CreateTime < query.SubmittedBefore)
         && (query.After is null || CaseListings.IsOlder(summary.CreateTime, caseId, query.After));
 
+    /// <summary>The case as it was archived last (null when never archived).</summary>
+    private async Task<ArchivedCase?> ArchivedCopy(string caseId) =>
+        await Index().ChunkOf(caseId) is { } chunk ? (await Chunk(chunk).Get()).LastOrDefault(c => c.CaseId == caseId) : null;
+
+    private IGridCasesChunkGrain Chunk(int number) => grains.GetGrain<IGridCasesChunkGrain>($"{Code}/{number}");
+
+    private IGridCasesIndexGrain Index() => grains.GetGrain<IGridCasesIndexGrain>(Code);
+
     private Task TellParent() =>
         GridUnitCode.IsCity(Code) ? Task.CompletedTask : grains.GetGrain<IUnitCasesGrain>(GridUnitCode.ParentOf(Code)).ChildChanged(Code, _version, _totals);
+}
+
+[GenerateSerializer]
+public sealed class GridCasesChunkState
+{
+    [Id(0)] public List<ArchivedCase> Cases { get; set; } = [];
+}
+
+[CollectionAgeLimit(Minutes = 2)] // read when a listing, a catch-up or a late change reaches back this far, then not again for long
+public sealed class GridCasesChunkGrain([PersistentState("grid-cases-chunk")] IPersistentState<GridCasesChunkState> chunk) : Grain, IGridCasesChunkGrain
+{
+    public async Task Seal(IReadOnlyList<ArchivedCase> cases)
+    {
+        chunk.State.Cases = [.. cases];
+        await chunk.WriteOrForgetAsync(this);
+    }
+
+    public Task<IReadOnlyList<ArchivedCase>> Get() => Task.FromResult<IReadOnlyList<ArchivedCase>>(chunk.State.Cases);
+}
+
+[GenerateSerializer]
+public sealed class GridCasesIndexState
+{
+    /// <summary>Case id → the chunk it was last archived into.</summary>
+    [Id(0)] public Dictionary<string, int> Chunks { get; set; } = new(StringComparer.Ordinal);
+}
+
+[CollectionAgeLimit(Minutes = 2)]
+public sealed class GridCasesIndexGrain([PersistentState("grid-cases-index")] IPersistentState<GridCasesIndexState> index) : Grain, IGridCasesIndexGrain
+{
+    public async Task Archived(int chunk, IReadOnlyList<string> caseIds)
+    {
+        foreach (var id in caseIds)
+        {
+            index.State.Chunks[id] = chunk;
+        }
+
+        await index.WriteOrForgetAsync(this);
+    }
+
+    public Task<int?> ChunkOf(string caseId) => Task.FromResult(index.State.Chunks.TryGetValue(caseId, out var chunk) ? chunk : (int?)null);
 }
 
 public static class CaseListings

@@ -28,7 +28,10 @@ public sealed class UnitDirectivesRecord
     [Id(2)] public List<SealedSpan> Sealed { get; set; } = [];
 }
 
-/// <summary>A sealed chunk's receive times, and the inbox version of its last-changed receipt.</summary>
+/// <summary>
+/// A sealed chunk's span of times (receive times in an inbox, creation times in a grid's archive), and its
+/// owner's version at the last change of anything in it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [property: Id(1)] DateTimeOffset Newest, [property: Id(2)] long LastChange);
 

@@ -122,6 +122,7 @@ public static class BackboneHost
         builder.Services.AddSingleton<ApplicationIntake>();
         builder.Services.AddSingleton<DataAccessRecorder>();
         builder.Services.AddSingleton(new CaseDeadlineSettings(options.Cases.DeadlineCheckPeriod));
+        builder.Services.AddSingleton(new CaseArchiveSettings(options.Cases.ArchiveChunkSize, options.Cases.ArchiveAfter));
         builder.Services.AddSingleton(new DirectiveInboxSettings(options.Grid.InboxChunkSize, options.Grid.InboxSealAfter));
         builder.Services.Configure<ReminderOptions>(reminders =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));

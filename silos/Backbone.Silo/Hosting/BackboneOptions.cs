@@ -1,4 +1,5 @@
 using System.Net;
+using Backbone.Grains.Cases;
 using Backbone.Grains.Grid;
 using Backbone.Identity.Hosting;
 
@@ -177,6 +178,12 @@ public sealed class BackboneOptions
 
         /// <summary>How often a pending deadline is checked again if its reminder found nothing due (or failed).</summary>
         public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+        /// <summary>How long after a case closed it may leave its grid's index for an archived chunk (still counted, listed and watched).</summary>
+        public TimeSpan ArchiveAfter { get; set; } = CaseArchiveSettings.Default.ArchiveAfter;
+
+        /// <summary>Closed cases archived together into one chunk (and how many a grid gathers before it archives).</summary>
+        public int ArchiveChunkSize { get; set; } = CaseArchiveSettings.Default.ChunkSize;
     }
 
     public sealed class CategorySettings
@@ -351,6 +358,11 @@ public sealed class BackboneOptions
         if (Cases.DeadlineCheckPeriod < TimeSpan.FromSeconds(1))
         {
             errors.Add("Backbone:Cases:DeadlineCheckPeriod must be at least one second");
+        }
+
+        if (Cases.ArchiveAfter < TimeSpan.Zero || Cases.ArchiveChunkSize is < 1 or > 1000)
+        {
+            errors.Add("Backbone:Cases:ArchiveAfter must not be negative, and Backbone:Cases:ArchiveChunkSize must be 1 to 1000");
         }
 
         if (Cases.Categories.Count == 0)
