@@ -88,11 +88,12 @@ public static class Scenarios
 
     /// <summary>Every scenario, in the order a full run takes them.</summary>
     public static readonly IReadOnlyList<string> Names =
-        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen", "token-refresh", "issue-directive"];
+        [Baseline, "citizen-me", "submit-appeal", "health-code-morning", "appeals-evening", "mixed-day", "spike-10x", "facility", "nearby", "register-citizen", "token-refresh", "issue-directive", "case-lifecycle"];
 
     // The sample city's box (seeds/grid-5101.json), and a point in grid 510104001001001 (锦江区 红星社区).
     private const double South = 30.58, North = 30.74, West = 103.98, East = 104.18;
     private static readonly LatLng Jinjiang = new() { Latitude = 30.59, Longitude = 104.063 };
+    private const string JinjiangGrid = "510104001001001";
     private static readonly string[] CatalogQueries = ["餐饮", "居住", "社保", "出生", "licence"];
 
     /// <summary>The scenario, with what it needs prepared (certificates to read and verify, appeals waiting for staff).</summary>
@@ -127,6 +128,9 @@ public static class Scenarios
             // The city's command network over time (run it closed at 1): directives to every unit, due within seconds,
             // so each unit's inbox keeps filling with settled ones; how long issuing takes shows what an inbox costs as it grows.
             "issue-directive" => [IssueDirective(context)],
+            // One grid's years in minutes: appeals there submitted, handled and rated (so closed) one after another,
+            // while its staff list its newest cases; how long both take shows what the grid's index costs as it grows.
+            "case-lifecycle" => CaseLifecycle(context),
             _ => throw new ArgumentException($"Unknown scenario '{name}' ({string.Join(", ", Names)})."),
         };
         return new Scenario(name, steps);
@@ -166,6 +170,33 @@ public static class Scenarios
             IncludeGrids = true,
             AckDeadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(5)),
         }, staff.Headers));
+    }
+
+    private static IReadOnlyList<Step> CaseLifecycle(LoadContext context)
+    {
+        var staff = context.RequireStaff("case-lifecycle");
+        return
+        [
+            new Step("SubmitAppeal+Accept+Start+Reply+Rate", 4, async () =>
+            {
+                var citizen = context.AnyCitizen();
+                var cases = new CaseService.CaseServiceClient(context.Channels.Next());
+                var submitted = await cases.SubmitAppealAsync(new SubmitAppealRequest
+                {
+                    RequestId = Guid.NewGuid().ToString(),
+                    Category = "noise",
+                    Description = "广场舞音响太大（压测）",
+                    Location = Jinjiang,
+                }, citizen.Headers);
+                var action = new CaseActionRequest { CaseId = submitted.CaseId, Note = "已处理" };
+                await cases.AcceptCaseAsync(action, staff.Headers);
+                await cases.StartCaseAsync(action, staff.Headers);
+                await cases.ReplyCaseAsync(action, staff.Headers);
+                await cases.RateCaseAsync(new RateCaseRequest { CaseId = submitted.CaseId, Rating = Rating.Satisfied }, citizen.Headers);
+            }),
+            new Step("ListCases(grid)", 1, async () => await new CaseService.CaseServiceClient(context.Channels.Next())
+                .ListCasesAsync(new ListCasesRequest { UnitCode = JinjiangGrid }, staff.Headers)),
+        ];
     }
 
     /// <summary>A citizen's app redeems its refresh token; the new one goes back for a later call (skipped while every citizen's is in use).</summary>

@@ -178,12 +178,3 @@ public interface IGridCasesChunkGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<ArchivedCase>> Get();
 }
-
-/// <summary>Which chunk holds each archived case of a grid (keyed by grid code); read only for a case the grid no longer holds.</summary>
-public interface IGridCasesIndexGrain : IGrainWithStringKey
-{
-    Task Archived(int chunk, IReadOnlyList<string> caseIds);
-
-    [Orleans.Concurrency.ReadOnly]
-    Task<int?> ChunkOf(string caseId);
-}

@@ -66,9 +66,9 @@ public sealed record GridCaseChange(
 /// to the grid's figures is kept as one total. So the index a grid keeps in memory, reads on activation and
 /// rewrites, stays the size of its open and recently closed cases however many years of cases it has; before,
 /// it held every case the grid ever had. Archived cases are still counted, listed (a listing reads the chunks
-/// it reaches) and caught up on by watchers. Where each one is, an index grain knows; the grid asks it only
-/// for a change to a case it no longer holds that may be archived. Such a case (a co-handler released after
-/// it closed) comes back into the index, which wins over the archived copy, and is archived again later.
+/// it reaches) and caught up on by watchers. A change to a case the grid no longer holds (a co-handler released
+/// after it closed) is looked up in the chunks whose creation times span the case's: the case comes back into
+/// the index, which wins over the archived copy, and is archived again later.
 /// </remarks>
 public sealed class UnitCasesGrain(
     [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
@@ -145,9 +145,8 @@ public sealed class UnitCasesGrain(
             return;
         }
 
-        // A case created after every archived one cannot be archived: only older ones are looked up.
         var unarchived = false;
-        if (!held && Archived.Count > 0 && summary.CreateTime <= Archived.Max(a => a.Newest) && await ArchivedCopy(caseId) is { } archived)
+        if (!held && await ArchivedCopy(caseId, summary.CreateTime) is { } archived)
         {
             if (archived.CaseVersion >= caseVersion)
             {
@@ -211,9 +210,9 @@ public sealed class UnitCasesGrain(
     }
 
     /// <summary>
-    /// Archives the cases closed longest ago, a chunk at a time: the chunk is written, then the index grain, then
-    /// the grid's index without them. A failure before the last write leaves them in the index (which wins) for
-    /// the next change to archive again, into the same chunk number; it never fails the change that set it off.
+    /// Archives the cases closed longest ago, a chunk at a time: the chunk is written, then the grid's index
+    /// without them. A failure before the index's write leaves them in the index (which wins) for the next
+    /// change to archive again, into the same chunk number; it never fails the change that set it off.
     /// The figures do not change: what the archived cases add moves from the index to the archived total.
     /// </summary>
     private async Task TryArchiveSettled()
@@ -233,7 +232,6 @@ public sealed class UnitCasesGrain(
                     .OrderBy(c => c.Summary.CreateTime).ThenBy(c => c.CaseId, StringComparer.Ordinal).Take(archiving.ChunkSize).ToList();
                 var number = Archived.Count;
                 await Chunk(number).Seal(chunk);
-                await Index().Archived(number, [.. chunk.Select(c => c.CaseId)]);
                 foreach (var archived in chunk)
                 {
                     Cases.Remove(archived.CaseId);
@@ -349,13 +347,25 @@ public sealed class UnitCasesGrain(
         && (query.SubmittedBefore is null || summary.CreateTime < query.SubmittedBefore)
         && (query.After is null || CaseListings.IsOlder(summary.CreateTime, caseId, query.After));
 
-    /// <summary>The case as it was archived last (null when never archived).</summary>
-    private async Task<ArchivedCase?> ArchivedCopy(string caseId) =>
-        await Index().ChunkOf(caseId) is { } chunk ? (await Chunk(chunk).Get()).LastOrDefault(c => c.CaseId == caseId) : null;
+    /// <summary>
+    /// The case as it was archived last (null when never archived): read from the chunks whose creation times
+    /// span its own, usually one or two, and only for a change to a case the index does not hold (rare).
+    /// </summary>
+    private async Task<ArchivedCase?> ArchivedCopy(string caseId, DateTimeOffset createTime)
+    {
+        ArchivedCase? latest = null;
+        foreach (var n in Enumerable.Range(0, Archived.Count).Where(n => Archived[n].Oldest <= createTime && createTime <= Archived[n].Newest))
+        {
+            foreach (var archived in (await Chunk(n).Get()).Where(c => c.CaseId == caseId && c.CaseVersion > (latest?.CaseVersion ?? 0)))
+            {
+                latest = archived;
+            }
+        }
+
+        return latest;
+    }
 
     private IGridCasesChunkGrain Chunk(int number) => grains.GetGrain<IGridCasesChunkGrain>($"{Code}/{number}");
-
-    private IGridCasesIndexGrain Index() => grains.GetGrain<IGridCasesIndexGrain>(Code);
 
     private Task TellParent() =>
         GridUnitCode.IsCity(Code) ? Task.CompletedTask : grains.GetGrain<IUnitCasesGrain>(GridUnitCode.ParentOf(Code)).ChildChanged(Code, _version, _totals);
@@ -377,29 +387,6 @@ public sealed class GridCasesChunkGrain([PersistentState("grid-cases-chunk")] IP
     }
 
     public Task<IReadOnlyList<ArchivedCase>> Get() => Task.FromResult<IReadOnlyList<ArchivedCase>>(chunk.State.Cases);
-}
-
-[GenerateSerializer]
-public sealed class GridCasesIndexState
-{
-    /// <summary>Case id → the chunk it was last archived into.</summary>
-    [Id(0)] public Dictionary<string, int> Chunks { get; set; } = new(StringComparer.Ordinal);
-}
-
-[CollectionAgeLimit(Minutes = 2)]
-public sealed class GridCasesIndexGrain([PersistentState("grid-cases-index")] IPersistentState<GridCasesIndexState> index) : Grain, IGridCasesIndexGrain
-{
-    public async Task Archived(int chunk, IReadOnlyList<string> caseIds)
-    {
-        foreach (var id in caseIds)
-        {
-            index.State.Chunks[id] = chunk;
-        }
-
-        await index.WriteOrForgetAsync(this);
-    }
-
-    public Task<int?> ChunkOf(string caseId) => Task.FromResult(index.State.Chunks.TryGetValue(caseId, out var chunk) ? chunk : (int?)null);
 }
 
 public static class CaseListings
