@@ -12,7 +12,7 @@ public sealed record Options
           --client demo-partner               the partner app (client credentials): verifies certificates, searches the map
           --scenario health-code-morning      one or more, comma-separated: baseline, citizen-me, submit-appeal,
                                               health-code-morning, appeals-evening, mixed-day, spike-10x, facility, nearby,
-                                              register-citizen, token-refresh, issue-directive
+                                              register-citizen, token-refresh, issue-directive, case-lifecycle
           --rate 5000                         open model at this many calls per second (spike-10x: the sustainable rate)
           --shape constant|ramp               constant, or ramped from 0 to --rate over the duration
           --duration 60s                      per measured phase
