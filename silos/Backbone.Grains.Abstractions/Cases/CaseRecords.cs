@@ -185,6 +185,6 @@ public sealed record CoHandler(
     [property: Id(1)] CoHandlerStatus Status,
     [property: Id(2)] string Report);
 
-/// <summary>A page of a citizen's case ids, newest first.</summary>
+/// <summary>A page of a citizen's case ids, newest first; <paramref name="Next"/>: the position the next page starts before, null when none is left.</summary>
 [GenerateSerializer, Immutable]
-public sealed record CaseIdPage([property: Id(0)] IReadOnlyList<string> CaseIds, [property: Id(1)] int Total);
+public sealed record CaseIdPage([property: Id(0)] IReadOnlyList<string> CaseIds, [property: Id(2)] int? Next);

@@ -84,8 +84,12 @@ public interface ICitizenCasesGrain : IGrainWithStringKey
 {
     Task Add(string caseId);
 
+    /// <summary>
+    /// Up to <paramref name="count"/> ids, newest first, of the cases added before the one at
+    /// <paramref name="before"/> (positions count from the first case, 0, and never change; null: from the newest).
+    /// </summary>
     [Orleans.Concurrency.ReadOnly]
-    Task<CaseIdPage> Page(int offset, int count);
+    Task<CaseIdPage> Page(int? before, int count);
 }
 
 /// <summary>A sealed run of a citizen's older case ids, keyed <c>{citizen id}/{chunk number}</c>; written once.</summary>

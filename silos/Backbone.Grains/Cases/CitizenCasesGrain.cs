@@ -62,10 +62,14 @@ public sealed class CitizenCasesGrain(
         await cases.WriteOrForgetAsync(this);
     }
 
-    public Task<CaseIdPage> Page(int offset, int count)
+    public Task<CaseIdPage> Page(int? before, int count)
     {
-        var page = Enumerable.Range(0, Math.Max(0, Math.Min(count, _all.Count - offset))).Select(i => _all[_all.Count - 1 - offset - i]).ToList();
-        return Task.FromResult(new CaseIdPage(page, _all.Count));
+        // Ids are only ever appended, so a position names the same case for good: a case added while a citizen
+        // pages does not shift the pages that follow (an offset from the newest did, repeating a case).
+        var end = Math.Clamp(before ?? _all.Count, 0, _all.Count);
+        var start = Math.Max(0, end - count);
+        var page = Enumerable.Range(start, end - start).Reverse().Select(i => _all[i]).ToList();
+        return Task.FromResult(new CaseIdPage(page, start > 0 ? start : null));
     }
 
     private ICitizenCasesChunkGrain Chunk(int number) => grains.GetGrain<ICitizenCasesChunkGrain>($"{this.GetPrimaryKeyString()}/{number}");

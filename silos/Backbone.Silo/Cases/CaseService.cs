@@ -99,21 +99,26 @@ public sealed class CaseService(
     public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(PageTokens.ValidatePageSize(request.PageSize));
-        var offset = 0;
-        if (request.PageToken.Length > 0 && (!int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        int? before = null;
+        if (request.PageToken.Length > 0)
         {
-            violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+            // "o" + the position of the last case given: the next page holds older ones.
+            before = request.PageToken.StartsWith('o')
+                && int.TryParse(request.PageToken.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position : null;
+            if (before is null)
+            {
+                violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
+            }
         }
 
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
-        var size = PageTokens.PageSize(request.PageSize);
-        var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(offset, size);
+        var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(before, PageTokens.PageSize(request.PageSize));
         var cases = await Task.WhenAll(page.CaseIds.Select(id => CaseOf(id).Get(actor)));
         return new ListCasesResponse
         {
             Cases = { cases.Select(ToProto) },
-            NextPageToken = offset + page.CaseIds.Count < page.Total ? (offset + page.CaseIds.Count).ToString(CultureInfo.InvariantCulture) : string.Empty,
+            NextPageToken = page.Next is { } next ? string.Create(CultureInfo.InvariantCulture, $"o{next}") : string.Empty,
         };
     }
 

@@ -327,12 +327,19 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
         }
 
         var first = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2 });
+        // A case submitted while the citizen pages (from another device) neither repeats nor hides one on the next pages.
+        var meanwhile = (await citizen.SubmitAppealAsync(Appeal("noise", "翻页时又反映了一次"))).CaseId;
         var second = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2, PageToken = first.NextPageToken });
         var last = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 2, PageToken = second.NextPageToken });
+        var again = await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 1 });
+        var foreign = await RpcAssert.Fails(StatusCode.InvalidArgument,
+            () => citizen.ListMyCasesAsync(new ListMyCasesRequest { PageToken = "2" }).ResponseAsync);
 
         ids.Reverse();
         Assert.Equal(ids, first.Cases.Concat(second.Cases).Concat(last.Cases).Select(c => c.CaseId));
         Assert.Equal("", last.NextPageToken);
+        Assert.Equal([meanwhile], again.Cases.Select(c => c.CaseId));
+        Assert.Equal(["page_token"], RpcAssert.ViolatedFields(foreign));
     }
 
     private static SubmitAppealRequest Appeal(string category, string description, LatLng? location = null) => new()
