@@ -23,8 +23,6 @@ public static class CircleRules
     public const int MaxCapacity = 1_000_000;
     public const int MaxMinutes = 60;
     public const int DefaultMinutes = 15;
-    public const int MaxPageSize = 100;
-    public const int DefaultPageSize = 20;
 
     public static IReadOnlyList<FieldViolation> ValidateId(string? id, string field = "facility_id") =>
         string.IsNullOrEmpty(id) ? [new FieldViolation(field, "is required")]
@@ -135,11 +133,7 @@ public static class CircleRules
         violations.AddRange(ValidateMinutes(minutes));
         violations.AddRange(categories.Select((c, i) => (c, i)).Where(x => FacilityCategories.Find(x.c) is null)
             .Select(x => new FieldViolation($"categories[{x.i}]", $"'{x.c}' is not a category (ListFacilityCategories)")));
-        if (pageSize is < 0 or > MaxPageSize)
-        {
-            violations.Add(new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})"));
-        }
-
+        violations.AddRange(PageSizes.Validate(pageSize));
         return violations;
     }
 

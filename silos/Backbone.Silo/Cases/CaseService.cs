@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backbone.Grains;
 using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
@@ -98,7 +99,7 @@ public sealed class CaseService(
 
     public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
     {
-        var violations = new List<FieldViolation>(PageTokens.ValidatePageSize(request.PageSize));
+        var violations = new List<FieldViolation>(PageSizes.Validate(request.PageSize));
         int? before = null;
         if (request.PageToken.Length > 0)
         {
@@ -113,7 +114,7 @@ public sealed class CaseService(
 
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
-        var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(before, PageTokens.PageSize(request.PageSize));
+        var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(before, PageSizes.Of(request.PageSize));
         var cases = await Task.WhenAll(page.CaseIds.Select(id => CaseOf(id).Get(actor)));
         return new ListCasesResponse
         {
@@ -125,7 +126,7 @@ public sealed class CaseService(
     public override async Task<ListCasesResponse> ListCases(ListCasesRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
-        violations.AddRange(PageTokens.ValidatePageSize(request.PageSize));
+        violations.AddRange(PageSizes.Validate(request.PageSize));
         if (request.Category.Length > 0 && categories.Find(request.Category) is null)
         {
             violations.Add(new FieldViolation("category", $"must be one of: {string.Join(", ", categories.All.Select(c => c.Code))}"));
@@ -152,7 +153,7 @@ public sealed class CaseService(
             request.SubmittedAfter?.ToDateTimeOffset(),
             request.SubmittedBefore?.ToDateTimeOffset(),
             after);
-        var size = PageTokens.PageSize(request.PageSize);
+        var size = PageSizes.Of(request.PageSize);
         // Every grid of the subtree answers with its newest matches; the page is the newest of those.
         var found = await Task.WhenAll(GridsUnder(request.UnitCode).Select(code => grains.GetGrain<IUnitCasesGrain>(code).Find(query, size + 1)));
         var page = found.SelectMany(f => f)

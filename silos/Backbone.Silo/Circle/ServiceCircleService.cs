@@ -1,3 +1,4 @@
+using Backbone.Grains;
 using Backbone.Grains.Abstractions.Circle;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Grains.Abstractions.Grid;
@@ -82,7 +83,7 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         }
 
         found.Sort((a, b) => a.Meters != b.Meters ? a.Meters.CompareTo(b.Meters) : string.CompareOrdinal(a.Message.FacilityId, b.Message.FacilityId));
-        var pageSize = request.PageSize == 0 ? CircleRules.DefaultPageSize : request.PageSize;
+        var pageSize = request.PageSize == 0 ? PageSizes.Default : request.PageSize;
         return new FindNearbyResponse
         {
             Facilities =

@@ -6,6 +6,7 @@ using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Citizens;
 using Backbone.Silo.Access;
 using Backbone.Silo.Enterprises;
+using Backbone.Silo.Hosting;
 using Backbone.Silo.Security;
 using Backbone.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -22,8 +23,6 @@ public sealed class CitizenService(IGrainFactory grains, DataAccessRecorder acce
 {
     /// <summary>Stands for the signed-in citizen wherever a citizen id is taken.</summary>
     public const string Me = "me";
-    public const int DefaultAccessPageSize = 20;
-    public const int MaxAccessPageSize = 100;
 
     public override async Task<Citizen> RegisterCitizen(RegisterCitizenRequest request, ServerCallContext context)
     {
@@ -59,12 +58,7 @@ public sealed class CitizenService(IGrainFactory grains, DataAccessRecorder acce
     public override async Task<ListMyDataAccessResponse> ListMyDataAccess(ListMyDataAccessRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        var violations = new List<FieldViolation>();
-        if (request.PageSize is < 0 or > MaxAccessPageSize)
-        {
-            violations.Add(new FieldViolation("page_size", $"must be 1 to {MaxAccessPageSize}, or 0 for {DefaultAccessPageSize}"));
-        }
-
+        var violations = new List<FieldViolation>(PageSizes.Validate(request.PageSize));
         if (request.EnterpriseCreditCode.Length > 0)
         {
             violations.AddRange(EnterpriseRules.ValidateCode(request.EnterpriseCreditCode, "enterprise_credit_code"));
@@ -74,7 +68,7 @@ public sealed class CitizenService(IGrainFactory grains, DataAccessRecorder acce
         var holder = request.EnterpriseCreditCode.Length > 0
             ? Holder.Enterprise((await EnterpriseAccess.Linked(grains, request.EnterpriseCreditCode, caller.Subject)).CreditCode)
             : Holder.Citizen(caller.Subject);
-        var page = await grains.GetGrain<IDataAccessLogGrain>(holder.Key).Page(request.PageToken, request.PageSize == 0 ? DefaultAccessPageSize : request.PageSize);
+        var page = await grains.GetGrain<IDataAccessLogGrain>(holder.Key).Page(request.PageToken, PageSizes.Of(request.PageSize));
         return new ListMyDataAccessResponse
         {
             Entries =

@@ -126,12 +126,12 @@ public sealed partial class GridService
     public override async Task<ListDirectivesResponse> ListDirectives(ListDirectivesRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(GridRules.ValidateCode(request.UnitCode, "unit_code"));
-        violations.AddRange(PageTokens.ValidatePageSize(request.PageSize));
+        violations.AddRange(PageSizes.Validate(request.PageSize));
         var after = PageTokens.Read(request.PageToken, violations) is { } last ? new ReceiptCursor(last.Time, last.Id) : null;
 
         DomainException.ThrowIfAny(violations);
         EnsureWithinOwnUnit(request.UnitCode, context.Caller());
-        var page = await InboxOf(request.UnitCode).List(after, PageTokens.PageSize(request.PageSize));
+        var page = await InboxOf(request.UnitCode).List(after, PageSizes.Of(request.PageSize));
         return new ListDirectivesResponse
         {
             Directives = { page.Receipts.Select(r => ToProto(r, request.UnitCode)) },

@@ -5,20 +5,11 @@ using Backbone.Grains.Abstractions.Errors;
 namespace Backbone.Silo.Hosting;
 
 /// <summary>
-/// Paging of listings that run newest first: a page size of 1 to <see cref="MaxPageSize"/> (0 for
-/// <see cref="DefaultPageSize"/>), and a token naming the last item of the page before (its time, then its
-/// opaque id), so items that arrive meanwhile neither repeat nor hide one.
+/// Paging of listings that run newest first (their sizes: <see cref="PageSizes"/>): a token naming the last
+/// item of the page before (its time, then its opaque id), so items that arrive meanwhile neither repeat nor hide one.
 /// </summary>
 public static class PageTokens
 {
-    public const int DefaultPageSize = 20;
-    public const int MaxPageSize = 100;
-
-    public static IReadOnlyList<FieldViolation> ValidatePageSize(int pageSize) =>
-        pageSize is < 0 or > MaxPageSize ? [new FieldViolation("page_size", $"must be 1 to {MaxPageSize} (0 for {DefaultPageSize})")] : [];
-
-    public static int PageSize(int requested) => requested == 0 ? DefaultPageSize : requested;
-
     public static string After(DateTimeOffset time, string id) => $"{time.UtcTicks}.{id}";
 
     /// <summary>The time and id a token names: null for the first page (no token), and a violation of <c>page_token</c> when it is not a token this service gave.</summary>
