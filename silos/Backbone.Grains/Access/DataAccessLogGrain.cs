@@ -19,6 +19,7 @@ public sealed class DataAccessLogRecord
 /// month is indexed before any append to it returns. Nothing ever removes or edits an entry.
 /// </summary>
 [Reentrant]
+[GrainType("dataaccesslog")]
 public sealed class DataAccessLogGrain(
     [PersistentState("data-access-log")] IPersistentState<DataAccessLogRecord> record,
     IGrainFactory grains) : Grain, IDataAccessLogGrain
@@ -107,6 +108,7 @@ public sealed class DataAccessLogMonthRecord
 /// and only then dropped from the month's own record, so a crash between the two loses nothing.
 /// </summary>
 [Reentrant]
+[GrainType("dataaccesslogmonth")]
 public sealed class DataAccessLogMonthGrain(
     [PersistentState("data-access-month")] IPersistentState<DataAccessLogMonthRecord> record,
     IGrainFactory grains) : Grain, IDataAccessLogMonthGrain
@@ -200,6 +202,7 @@ public sealed class DataAccessLogChunkRecord
     [Id(0)] public List<DataAccess> Entries { get; set; } = [];
 }
 
+[GrainType("dataaccesslogchunk")]
 public sealed class DataAccessLogChunkGrain(
     [PersistentState("data-access-chunk")] IPersistentState<DataAccessLogChunkRecord> record) : Grain, IDataAccessLogChunkGrain
 {

@@ -76,6 +76,7 @@ public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 /// held every case of the last quarter-hour, about 7 KB each (docs/benchmarks.md).
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
+[GrainType("case")]
 public sealed class CaseGrain(
     [PersistentState("case")] IPersistentState<CaseRecord> record,
     GridSeed grid,

@@ -19,6 +19,7 @@ public sealed class CitizenCasesState
 /// cases never makes each new one rewrite the whole list. The whole list is held in memory while the
 /// grain is active (read back from the chunks on activation), which also keeps adding idempotent.
 /// </summary>
+[GrainType("citizencases")]
 public sealed class CitizenCasesGrain(
     [PersistentState("citizen-cases")] IPersistentState<CitizenCasesState> cases,
     IGrainFactory grains) : Grain, ICitizenCasesGrain
@@ -82,6 +83,7 @@ public sealed class CitizenCasesChunkState
 }
 
 [CollectionAgeLimit(Minutes = 2)] // read when its citizen's list activates, then not again
+[GrainType("citizencaseschunk")]
 public sealed class CitizenCasesChunkGrain([PersistentState("citizen-cases-chunk")] IPersistentState<CitizenCasesChunkState> chunk) : Grain, ICitizenCasesChunkGrain
 {
     public async Task Seal(IReadOnlyList<string> caseIds)

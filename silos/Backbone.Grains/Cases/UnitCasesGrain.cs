@@ -70,6 +70,7 @@ public sealed record GridCaseChange(
 /// after it closed) is looked up in the chunks whose creation times span the case's: the case comes back into
 /// the index, which wins over the archived copy, and is archived again later.
 /// </remarks>
+[GrainType("unitcases")]
 public sealed class UnitCasesGrain(
     [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
     [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> changeLog,
@@ -378,6 +379,7 @@ public sealed class GridCasesChunkState
 }
 
 [CollectionAgeLimit(Minutes = 2)] // read when a listing, a catch-up or a late change reaches back this far, then not again for long
+[GrainType("gridcaseschunk")]
 public sealed class GridCasesChunkGrain([PersistentState("grid-cases-chunk")] IPersistentState<GridCasesChunkState> chunk) : Grain, IGridCasesChunkGrain
 {
     public async Task Seal(IReadOnlyList<ArchivedCase> cases)

@@ -21,6 +21,7 @@ public sealed class CertificateRecord
 /// code from 32 letters is then hopeless; a restart of the node resets the count, which still leaves
 /// guessing hopeless).
 /// </summary>
+[GrainType("certificate")]
 public sealed class CertificateGrain(
     [PersistentState("certificate")] IPersistentState<CertificateRecord> record,
     TimeProvider clock) : Grain, ICertificateGrain
@@ -124,6 +125,7 @@ public sealed class CertificateHolderRecord
 }
 
 /// <summary>The certificate numbers of one holder, kept as certificates are issued (nothing scans storage).</summary>
+[GrainType("certificateholder")]
 public sealed class CertificateHolderGrain(
     [PersistentState("certificate-holder")] IPersistentState<CertificateHolderRecord> record) : Grain, ICertificateHolderGrain
 {

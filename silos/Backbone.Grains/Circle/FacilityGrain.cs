@@ -21,6 +21,7 @@ public sealed class FacilityState
 /// still hold an old copy stays listed in <see cref="FacilityState.Stale"/> until it has dropped it,
 /// so a retry after a failure (or the next change) finishes the job. Cell operations are idempotent.
 /// </summary>
+[GrainType("facility")]
 public sealed class FacilityGrain(
     [PersistentState("facility")] IPersistentState<FacilityState> record,
     FacilitySeed seed,

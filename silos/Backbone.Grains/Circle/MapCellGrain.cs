@@ -16,6 +16,7 @@ public sealed class MapCellState
 }
 
 /// <summary>One map cell: the seed's facilities in it, with the cell's own changes applied.</summary>
+[GrainType("mapcell")]
 public sealed class MapCellGrain(
     [PersistentState("map-cell")] IPersistentState<MapCellState> changes,
     FacilitySeed seed) : Grain, IMapCellGrain

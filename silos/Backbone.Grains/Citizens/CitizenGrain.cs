@@ -21,6 +21,7 @@ public sealed class CitizenState
     public bool Registered => Version > 0;
 }
 
+[GrainType("citizen")]
 public sealed class CitizenGrain(
     [PersistentState("citizen")] IPersistentState<CitizenState> record,
     TimeProvider clock) : Grain, ICitizenGrain

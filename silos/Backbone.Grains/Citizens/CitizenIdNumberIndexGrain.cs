@@ -15,6 +15,7 @@ public sealed class CitizenIdNumberIndexState
 /// Holds the one-citizen-per-ID-number rule for one number. Because the grain is not reentrant, two
 /// registrations of the same number run one after the other, never interleaved.
 /// </summary>
+[GrainType("citizenidnumberindex")]
 public sealed class CitizenIdNumberIndexGrain(
     [PersistentState("citizen-id-number-index")] IPersistentState<CitizenIdNumberIndexState> index,
     IGrainFactory grains) : Grain, ICitizenIdNumberIndexGrain

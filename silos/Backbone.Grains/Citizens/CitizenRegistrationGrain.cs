@@ -23,6 +23,7 @@ public sealed class CitizenRegistrationState
 /// starts, so a retry after a crash at any point finishes the same registration instead of making a
 /// second citizen.
 /// </summary>
+[GrainType("citizenregistration")]
 public sealed class CitizenRegistrationGrain(
     [PersistentState("citizen-registration")] IPersistentState<CitizenRegistrationState> attempt,
     IGrainFactory grains,

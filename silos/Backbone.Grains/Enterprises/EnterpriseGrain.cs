@@ -32,6 +32,7 @@ public sealed class EnterpriseRecord
 /// One enterprise from registration (设立) through changes (变更) to deregistration (注销). Every change is
 /// recorded in its history with who made it and what changed.
 /// </summary>
+[GrainType("enterprise")]
 public sealed class EnterpriseGrain(
     [PersistentState("enterprise")] IPersistentState<EnterpriseRecord> record,
     IGrainFactory grains,

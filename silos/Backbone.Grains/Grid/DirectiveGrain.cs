@@ -28,6 +28,7 @@ public sealed class DirectiveRecord
 /// stored by the units; this grain counts them in memory (recounted from the units when it wakes) and
 /// streams the coverage to watchers. A durable reminder escalates the units still silent at the deadline.
 /// </summary>
+[GrainType("directive")]
 public sealed class DirectiveGrain(
     [PersistentState("directive")] IPersistentState<DirectiveRecord> record,
     GridSeed grid,
@@ -214,6 +215,7 @@ public sealed class DirectiveIssueRecord
 
 /// <summary>One issue attempt: the directive id is saved first, so a retry after a crash finishes the same directive.</summary>
 [CollectionAgeLimit(Minutes = 2)] // used around one request: not held for the default collection age
+[GrainType("directiveissue")]
 public sealed class DirectiveIssueGrain(
     [PersistentState("directive-issue")] IPersistentState<DirectiveIssueRecord> attempt,
     IGrainFactory grains) : Grain, IDirectiveIssueGrain

@@ -15,6 +15,7 @@ public sealed class GridUnitState
     [Id(2)] public long Version { get; set; }
 }
 
+[GrainType("gridunit")]
 public sealed class GridUnitGrain(
     [PersistentState("gridUnit")] IPersistentState<GridUnitState> edits,
     GridSeed seed) : Grain, IGridUnitGrain

@@ -51,6 +51,7 @@ public sealed record SealedSpan([property: Id(0)] DateTimeOffset Oldest, [proper
 /// wins over the sealed copy, and is sealed again later.
 /// </remarks>
 [CollectionAgeLimit(AlwaysActive = true)]
+[GrainType("unitdirectives")]
 public sealed class UnitDirectivesGrain(
     [PersistentState("unit-directives")] IPersistentState<UnitDirectivesRecord> record,
     GridSeed grid,
@@ -261,6 +262,7 @@ public sealed class UnitDirectivesChunkRecord
 }
 
 [CollectionAgeLimit(Minutes = 2)] // read when a listing or a late change reaches back this far, then not again for long
+[GrainType("unitdirectiveschunk")]
 public sealed class UnitDirectivesChunkGrain([PersistentState("unit-directives-chunk")] IPersistentState<UnitDirectivesChunkRecord> chunk)
     : Grain, IUnitDirectivesChunkGrain
 {
@@ -281,6 +283,7 @@ public sealed class UnitDirectivesIndexRecord
 }
 
 [CollectionAgeLimit(Minutes = 2)]
+[GrainType("unitdirectivesindex")]
 public sealed class UnitDirectivesIndexGrain([PersistentState("unit-directives-index")] IPersistentState<UnitDirectivesIndexRecord> index)
     : Grain, IUnitDirectivesIndexGrain
 {
