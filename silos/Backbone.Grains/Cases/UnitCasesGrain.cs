@@ -229,7 +229,7 @@ public sealed class UnitCasesGrain(
                     return;
                 }
 
-                var chunk = settled.Select(id => Held(id))
+                var chunk = settled.Select(Held)
                     .OrderBy(c => c.Summary.CreateTime).ThenBy(c => c.CaseId, StringComparer.Ordinal).Take(archiving.ChunkSize).ToList();
                 var number = Archived.Count;
                 await Chunk(number).Seal(chunk);
