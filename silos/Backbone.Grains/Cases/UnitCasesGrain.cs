@@ -27,7 +27,7 @@ public sealed class GridCasesState
     /// <summary>When the grid learned that each of its closed cases closed: they are archived some time after.</summary>
     [Id(3)] public Dictionary<string, DateTimeOffset> ClosedAt { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The archived chunks, by number: the creation times each spans, and the grid version of its last change.</summary>
-    [Id(4)] public List<SealedSpan> Archived { get; set; } = [];
+    [Id(4)] public List<SealedSpan> ArchivedChunks { get; set; } = [];
     /// <summary>What the archived cases add to the grid's figures.</summary>
     [Id(5)] public UnitTotals ArchivedTotals { get; set; } = UnitTotals.Empty;
 }
@@ -88,13 +88,16 @@ public sealed class UnitCasesGrain(
     private long _version;
     private UnitTotals _totals = UnitTotals.Empty;
 
+    /// <summary>Until then no chunk of closed cases can be due, so a change need not scan them (a busy grid holds thousands closed within the month).</summary>
+    private DateTimeOffset _noChunkDueBefore;
+
     private string Code => this.GetPrimaryKeyString();
 
     private bool IsGrid => GridUnitCode.LevelOf(Code) == UnitLevel.Grid;
 
     private Dictionary<string, (long Version, CaseSummary Summary)> Cases => grid.State.Cases;
 
-    private List<SealedSpan> Archived => grid.State.Archived;
+    private List<SealedSpan> ArchivedChunks => grid.State.ArchivedChunks;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -218,20 +221,27 @@ public sealed class UnitCasesGrain(
     /// </summary>
     private async Task TryArchiveSettled()
     {
-        var closedBefore = clock.GetUtcNow() - archiving.ArchiveAfter;
+        var now = clock.GetUtcNow();
+        if (now < _noChunkDueBefore)
+        {
+            return;
+        }
+
         try
         {
             while (grid.State.ClosedAt.Count >= archiving.ChunkSize)
             {
-                var settled = grid.State.ClosedAt.Where(c => c.Value <= closedBefore).Select(c => c.Key).ToList();
+                var settled = grid.State.ClosedAt.Where(c => c.Value <= now - archiving.ArchiveAfter).Select(c => c.Key).ToList();
                 if (settled.Count < archiving.ChunkSize)
                 {
+                    // Cases close later than those already closed, so no chunk is due before the chunk-th oldest closing has waited.
+                    _noChunkDueBefore = grid.State.ClosedAt.Values.Order().ElementAt(archiving.ChunkSize - 1) + archiving.ArchiveAfter;
                     return;
                 }
 
                 var chunk = settled.Select(Held)
                     .OrderBy(c => c.Summary.CreateTime).ThenBy(c => c.CaseId, StringComparer.Ordinal).Take(archiving.ChunkSize).ToList();
-                var number = Archived.Count;
+                var number = ArchivedChunks.Count;
                 await Chunk(number).Seal(chunk);
                 foreach (var archived in chunk)
                 {
@@ -241,7 +251,7 @@ public sealed class UnitCasesGrain(
                 }
 
                 grid.State.ArchivedTotals = grid.State.ArchivedTotals.Plus(UnitTotals.Of(chunk.Select(c => c.Summary)));
-                Archived.Add(new SealedSpan(chunk[0].Summary.CreateTime, chunk.Max(c => c.Summary.CreateTime), chunk.Max(c => c.ChangedAt)));
+                ArchivedChunks.Add(new SealedSpan(chunk[0].Summary.CreateTime, chunk.Max(c => c.Summary.CreateTime), chunk.Max(c => c.ChangedAt)));
                 await WriteWholeIndex();
             }
         }
@@ -276,9 +286,9 @@ public sealed class UnitCasesGrain(
     public async Task<GridChanges> Watch(IGridCasesWatcher watcher, long sinceVersion)
     {
         _watchers.Subscribe(watcher, watcher);
-        var changed = Cases.Keys.Select(Held).Where(c => c.ChangedAt > sinceVersion).ToDictionary(c => c.CaseId, StringComparer.Ordinal);
+        var changed = grid.State.ChangedAt.Where(c => c.Value > sinceVersion).ToDictionary(c => c.Key, c => Held(c.Key), StringComparer.Ordinal);
         // A watcher away long enough may have missed changes to cases archived since: those chunks are read too.
-        foreach (var n in Enumerable.Range(0, Archived.Count).Where(n => Archived[n].LastChange > sinceVersion))
+        foreach (var n in Enumerable.Range(0, ArchivedChunks.Count).Where(n => ArchivedChunks[n].LastChange > sinceVersion))
         {
             foreach (var archived in (await Chunk(n).Get()).Where(c => c.ChangedAt > sinceVersion))
             {
@@ -301,12 +311,12 @@ public sealed class UnitCasesGrain(
         // Only closed cases are archived. Chunks newest first, each read only while it may hold a case of this
         // page: one created after the page's last case so far (or any, while the page is short).
         IEnumerable<int> chunks = query.State is null or CaseState.Closed
-            ? Enumerable.Range(0, Archived.Count).Where(n => MayHold(Archived[n], query)).OrderByDescending(n => Archived[n].Newest)
+            ? Enumerable.Range(0, ArchivedChunks.Count).Where(n => MayHold(ArchivedChunks[n], query)).OrderByDescending(n => ArchivedChunks[n].Newest)
             : [];
         foreach (var n in chunks)
         {
             var page = Newest(found.Values, limit);
-            if (page.Count >= limit && Archived[n].Newest < page[^1].Summary.CreateTime)
+            if (page.Count >= limit && ArchivedChunks[n].Newest < page[^1].Summary.CreateTime)
             {
                 break;
             }
@@ -355,7 +365,7 @@ public sealed class UnitCasesGrain(
     private async Task<ArchivedCase?> ArchivedCopy(string caseId, DateTimeOffset createTime)
     {
         ArchivedCase? latest = null;
-        foreach (var n in Enumerable.Range(0, Archived.Count).Where(n => Archived[n].Oldest <= createTime && createTime <= Archived[n].Newest))
+        foreach (var n in Enumerable.Range(0, ArchivedChunks.Count).Where(n => ArchivedChunks[n].Oldest <= createTime && createTime <= ArchivedChunks[n].Newest))
         {
             foreach (var archived in (await Chunk(n).Get()).Where(c => c.CaseId == caseId && c.CaseVersion > (latest?.CaseVersion ?? 0)))
             {
