@@ -71,6 +71,14 @@ public interface ICaseGrain : IGrainWithStringKey, IWakeable
 
     /// <summary>A bundle's parent hears that its part <paramref name="caseId"/> was decided; hearing it again changes nothing.</summary>
     Task PartDecided(string caseId, bool approved);
+
+    /// <summary>
+    /// Its grid says the case's deadline has come: the case climbs, turns overdue or closes, as its state says, or
+    /// does nothing when no deadline of its own has passed. One-way: the case then tells the grid, which is waiting
+    /// on nobody.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task DeadlineDue();
 }
 
 /// <summary>Receives a case's changes (a gRPC WatchCase call holds one).</summary>

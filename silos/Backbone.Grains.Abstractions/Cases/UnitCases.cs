@@ -1,6 +1,10 @@
 namespace Backbone.Grains.Abstractions.Cases;
 
-/// <summary>What its grid keeps of a case: enough to count it in every unit above and to find it in a listing.</summary>
+/// <summary>
+/// What its grid keeps of a case: enough to count it in every unit above, to find it in a listing, and to wake it
+/// at <paramref name="NextDeadline"/> (the next deadline that can still pass; null when none is pending, and in
+/// summaries from before grids kept deadlines).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CaseSummary(
     [property: Id(0)] CaseState State,
@@ -10,7 +14,8 @@ public sealed record CaseSummary(
     [property: Id(4)] CaseRating? Rating,
     [property: Id(5)] string Category,
     [property: Id(6)] DateTimeOffset CreateTime,
-    [property: Id(7)] IReadOnlyList<string> LateUnits);
+    [property: Id(7)] IReadOnlyList<string> LateUnits,
+    [property: Id(8)] DateTimeOffset? NextDeadline = null);
 
 /// <summary>Which cases a listing wants; null criteria match everything. Newest first, older than the cursor.</summary>
 [GenerateSerializer, Immutable]
@@ -105,13 +110,16 @@ public sealed record UnitTotals(
 
 /// <summary>
 /// A unit's case statistics, keyed by unit code. A grid keeps each case's latest summary (saved), which
-/// also makes it the index listings read;
+/// also makes it the index listings read and the keeper of its cases' deadlines (one reminder per grid);
 /// every other unit keeps its children's latest totals in memory, rebuilt from them on activation.
 /// Both take only newer versions, so repeated or reordered deliveries change nothing.
 /// </summary>
 public interface IUnitCasesGrain : IGrainWithStringKey
 {
-    /// <summary>Grids only: the case's summary as of its version <paramref name="caseVersion"/>.</summary>
+    /// <summary>
+    /// Grids only: the case's summary as of its version <paramref name="caseVersion"/>; the same version again
+    /// only when it brings a different deadline (a case whose own reminder, set by an earlier build, hands over).
+    /// </summary>
     Task Apply(string caseId, long caseVersion, CaseSummary summary);
 
     /// <summary>

@@ -56,22 +56,27 @@ public sealed class CaseRecord
     [Id(26)] public string CertificateNumber { get; set; } = string.Empty;
     /// <summary>Whatever an approval or denial sets off (issuing the certificate, telling the bundle's parent) is done.</summary>
     [Id(27)] public bool DecisionFollowedUp { get; set; }
-    /// <summary>The version whose deadline the reminder was last set for; saved with the next change.</summary>
+    /// <summary>
+    /// The version whose deadline is kept, by the grid (told it with the summary) or a bundle parent's own reminder;
+    /// saved with the next change.
+    /// </summary>
     [Id(28)] public long DeadlineVersion { get; set; }
 }
 
-/// <summary>How often a case's deadline reminder fires again when a firing finds nothing due yet (or failed).</summary>
+/// <summary>How often a deadline reminder (a grid's, or a bundle parent's own) fires again while what is due is not yet done.</summary>
 public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 
 /// <summary>
 /// One case and its history. Each action checks, in order: the actor may see the case (else NotFound),
 /// may take this action (else PermissionDenied), and the state allows it (else FailedPrecondition naming
 /// the state); then it records who, when and why, and saves before answering.
-/// Deadlines are kept by one durable reminder: a case not signed for in time climbs to the parent unit
-/// (community, street, district, city); one not replied to in time is flagged overdue.
+/// A case not signed for in time climbs to the parent unit (community, street, district, city); one not replied
+/// to in time is flagged overdue; a reply not rated in time closes the case. Its grid keeps the deadline (the
+/// case's summary carries it) and wakes the case when it comes (<see cref="DeadlineDue"/>), so an open case costs
+/// no reminder of its own; a bundle's parent, which no grid lists, keeps one.
 /// </summary>
 /// <remarks>
-/// Idle for two minutes, a case leaves memory (its reminder wakes it when a deadline is due, and a watcher's
+/// Idle for two minutes, a case leaves memory (its grid wakes it when a deadline is due, and a watcher's
 /// renewal each minute keeps a watched case in): at Orleans' default of 15 minutes an evening's appeal storm
 /// held every case of the last quarter-hour, about 7 KB each (docs/benchmarks.md).
 /// </remarks>
@@ -601,29 +606,43 @@ public sealed class CaseGrain(
     {
         Case.Version++;
         await record.WriteOrForgetAsync(this);
-        // Both follow from the saved case and neither needs the other: their writes share a group commit.
-        await Task.WhenAll(TryScheduleDeadline(), TryTellStatistics());
+        await (IsBundleParent ? TryScheduleDeadline() : TryTellGrid());
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
     }
 
-    /// <summary>The case's grid (and through it every unit above) learns the case's current summary (see <see cref="Persistence.AfterSave"/>).</summary>
-    private Task<bool> TryTellStatistics() => AfterSave.Attempt("telling its grid's statistics", async () =>
-    {
-        if (Case.Parts.Count > 0)
-        {
-            Case.StatsVersion = Case.Version; // a bundle's parent is no unit's work: its parts are counted
-            return;
-        }
+    /// <summary>A bundle's parent is no unit's work (its parts are counted) and no grid lists it: it keeps its own deadline reminder.</summary>
+    private bool IsBundleParent => Case.Parts.Count > 0;
 
-        var summary = new CaseSummary(
-            Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
-            Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits]);
-        await grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode).Apply(this.GetPrimaryKeyString(), Case.Version, summary);
-        Case.StatsVersion = Case.Version;
+    /// <summary>
+    /// The case's grid learns the case's current summary, with its next deadline: the grid's statistics (and
+    /// through it every unit's above), its listings and its deadline reminder follow (see <see cref="Persistence.AfterSave"/>).
+    /// </summary>
+    private Task<bool> TryTellGrid() => AfterSave.Attempt("telling its grid", async () =>
+    {
+        await Grid.Apply(this.GetPrimaryKeyString(), Case.Version, Summary());
+        Case.StatsVersion = Case.DeadlineVersion = Case.Version;
     });
 
+    private IUnitCasesGrain Grid => grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode);
+
+    private CaseSummary Summary() => new(
+        Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
+        Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits], NextDeadline());
+
+    public async Task DeadlineDue()
+    {
+        if (Case.Submission is not null)
+        {
+            await PassDueDeadline();
+        }
+    }
+
+    /// <summary>
+    /// A bundle parent's own reminder; for any other case, one an earlier build set (before grids kept deadlines):
+    /// that case's deadline is handed to its grid and the reminder removed.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != DeadlineReminder || Case.Submission is null)
@@ -631,6 +650,27 @@ public sealed class CaseGrain(
             return;
         }
 
+        var passed = await PassDueDeadline();
+        if (IsBundleParent)
+        {
+            if (!passed)
+            {
+                await ScheduleDeadline();
+            }
+
+            return;
+        }
+
+        await Grid.Apply(this.GetPrimaryKeyString(), Case.Version, Summary());
+        if (await this.GetReminder(DeadlineReminder) is { } legacy)
+        {
+            await this.UnregisterReminder(legacy);
+        }
+    }
+
+    /// <summary>Whatever the passed deadline of the case's state calls for; false when none has passed.</summary>
+    private async Task<bool> PassDueDeadline()
+    {
         var now = clock.GetUtcNow();
         if (Case.State == CaseState.Dispatched && now >= Case.AcceptDeadline && GridUnitCode.ParentOf(Case.UnitCode) is { Length: > 0 } parent)
         {
@@ -639,27 +679,27 @@ public sealed class CaseGrain(
             Case.EscalationCount++;
             Case.LateUnits.Add(late);
             Record("escalate", CaseState.Dispatched, CaseState.Dispatched, Actor.System,
-                $"unit {late} did not sign for it within {Case.Submission.AcceptWithin}");
-            await Save();
+                $"unit {late} did not sign for it within {Case.Submission!.AcceptWithin}");
         }
         else if (Case.State is CaseState.Replied or CaseState.Approved or CaseState.Denied && now >= Case.RateDeadline)
         {
-            Record("close", Case.State, CaseState.Closed, Actor.System, $"not rated within {Case.Submission.RateWithin}");
-            await Save();
+            Record("close", Case.State, CaseState.Closed, Actor.System, $"not rated within {Case.Submission!.RateWithin}");
         }
         else if (Case.State is CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview && now >= Case.ResolveDeadline && !Case.Overdue)
         {
             Case.Overdue = true;
-            Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Submission.ResolveWithin}");
-            await Save();
+            Record("overdue", Case.State, Case.State, Actor.System, $"unit {Case.UnitCode} did not reply within {Case.Submission!.ResolveWithin}");
         }
         else
         {
-            await ScheduleDeadline();
+            return false;
         }
+
+        await Save();
+        return true;
     }
 
-    /// <summary>The deadline's reminder follows the saved case (see <see cref="Persistence.AfterSave"/>).</summary>
+    /// <summary>A bundle parent's own reminder follows the saved case (see <see cref="Persistence.AfterSave"/>).</summary>
     private Task<bool> TryScheduleDeadline() => AfterSave.Attempt("setting its deadline's reminder", async () =>
     {
         await ScheduleDeadline();
@@ -677,22 +717,26 @@ public sealed class CaseGrain(
     /// <summary>Every step the saved case says is unfinished, each through <see cref="Persistence.AfterSave"/>; true when none is left.</summary>
     private async Task<bool> FinishUnfinished()
     {
-        var done = Case.StatsVersion >= Case.Version || await TryTellStatistics();
-        done &= Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline();
+        // A case saved by a build before grids kept deadlines may have its grid told but not its deadline.
+        var done = IsBundleParent
+            ? Case.DeadlineVersion >= Case.Version || await TryScheduleDeadline()
+            : Math.Min(Case.StatsVersion, Case.DeadlineVersion) >= Case.Version || await TryTellGrid();
         return done & await AfterSave.Attempt(FollowUpsStep, FinishFollowUps);
     }
 
-    /// <summary>One reminder at the next deadline that can still pass; none when nothing is pending.</summary>
+    /// <summary>The next deadline that can still pass: a city-level case climbs no further, and an overdue one is flagged once.</summary>
+    private DateTimeOffset? NextDeadline() => Case.State switch
+    {
+        CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
+        CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview when !Case.Overdue => Case.ResolveDeadline,
+        CaseState.Replied or CaseState.Approved or CaseState.Denied => Case.RateDeadline,
+        _ => null,
+    };
+
+    /// <summary>A bundle parent's own reminder at its next deadline; none when nothing is pending.</summary>
     private async Task ScheduleDeadline()
     {
-        DateTimeOffset? next = Case.State switch
-        {
-            CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
-            CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview when !Case.Overdue => Case.ResolveDeadline,
-            CaseState.Replied or CaseState.Approved or CaseState.Denied => Case.RateDeadline,
-            _ => null,
-        };
-        if (next is { } due)
+        if (NextDeadline() is { } due)
         {
             var wait = due - clock.GetUtcNow();
             await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, deadlines.CheckPeriod);

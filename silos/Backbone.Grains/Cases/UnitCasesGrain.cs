@@ -69,6 +69,12 @@ public sealed record GridCaseChange(
 /// it reaches) and caught up on by watchers. A change to a case the grid no longer holds (a co-handler released
 /// after it closed) is looked up in the chunks whose creation times span the case's: the case comes back into
 /// the index, which wins over the archived copy, and is archived again later.
+///
+/// A grid also keeps its cases' deadlines, each case's next one in its summary, with one reminder set for the
+/// earliest: when it fires, the grid tells each case whose deadline has come (one-way), and the case climbs, turns
+/// overdue or closes, and tells the grid its next. Before, every open case held a reminder of its own, a write per
+/// appeal and about 1 KB of the node's memory per open case (docs/benchmarks.md). The reminder is set before a
+/// change with an earlier deadline is stored, so a stored deadline always has a reminder at or before it.
 /// </remarks>
 [GrainType("unitcases")]
 public sealed class UnitCasesGrain(
@@ -76,10 +82,13 @@ public sealed class UnitCasesGrain(
     [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> changeLog,
     GridSeed seed,
     CaseArchiveSettings archiving,
+    CaseDeadlineSettings deadlines,
     IGrainFactory grains,
     ILogger<UnitCasesGrain> logger,
-    TimeProvider clock) : Grain, IUnitCasesGrain
+    TimeProvider clock) : Grain, IUnitCasesGrain, IRemindable
 {
+    private const string DeadlinesReminder = "deadlines";
+
     /// <summary>However small the index, it is written whole only after this many logged changes.</summary>
     private const int MinChangesBeforeWholeWrite = 8;
 
@@ -90,6 +99,12 @@ public sealed class UnitCasesGrain(
 
     /// <summary>Until then no chunk of closed cases can be due, so a change need not scan them (a busy grid holds thousands closed within the month).</summary>
     private DateTimeOffset _noChunkDueBefore;
+
+    /// <summary>
+    /// When the deadline reminder fires next, at the latest (null: none is set, as no case has a deadline pending).
+    /// After an activation, the earliest deadline held: the stored reminder was set at or before it.
+    /// </summary>
+    private DateTimeOffset? _deadlinesWakeBy;
 
     private string Code => this.GetPrimaryKeyString();
 
@@ -118,6 +133,7 @@ public sealed class UnitCasesGrain(
 
             _version = grid.State.Version;
             _totals = UnitTotals.Of(Cases.Values.Select(c => c.Summary)).Plus(grid.State.ArchivedTotals);
+            _deadlinesWakeBy = EarliestDeadline();
             return;
         }
 
@@ -144,7 +160,7 @@ public sealed class UnitCasesGrain(
         }
 
         var held = Cases.TryGetValue(caseId, out var known);
-        if (held && known.Version >= caseVersion)
+        if (held && (known.Version > caseVersion || (known.Version == caseVersion && known.Summary.NextDeadline == summary.NextDeadline)))
         {
             return;
         }
@@ -161,6 +177,12 @@ public sealed class UnitCasesGrain(
             known = (archived.CaseVersion, archived.Summary);
             grid.State.ArchivedTotals = grid.State.ArchivedTotals.Plus(UnitTotals.Of([archived.Summary]), sign: -1);
             unarchived = true;
+        }
+
+        if (summary.NextDeadline is { } deadline && (_deadlinesWakeBy is null || deadline < _deadlinesWakeBy))
+        {
+            // Before the change is stored or remembered: a failure here leaves nothing applied, and the case retries.
+            await SetDeadlinesReminder(deadline);
         }
 
         var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1, clock.GetUtcNow());
@@ -260,6 +282,50 @@ public sealed class UnitCasesGrain(
             logger.LogWarning(e, "Grid {Grid} could not archive its closed cases; the next change tries again.", Code);
         }
     }
+
+    /// <summary>Tells each case whose deadline has come, then sets the reminder for the next deadline (none when none is left).</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DeadlinesReminder)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var (caseId, _) in Cases.Where(c => c.Value.Summary.NextDeadline <= now))
+        {
+            // One-way: each case answers by telling this grid its next deadline, in a turn of its own.
+            _ = grains.GetGrain<ICaseGrain>(caseId).DeadlineDue();
+        }
+
+        switch (EarliestDeadline())
+        {
+            case null:
+                if (await this.GetReminder(DeadlinesReminder) is { } fired)
+                {
+                    await this.UnregisterReminder(fired);
+                }
+
+                _deadlinesWakeBy = null;
+                break;
+            case { } next when next > now:
+                await SetDeadlinesReminder(next);
+                break;
+            default:
+                // Cases told just now have not answered yet: the reminder's period brings it back to them.
+                _deadlinesWakeBy = now + deadlines.CheckPeriod;
+                break;
+        }
+    }
+
+    private async Task SetDeadlinesReminder(DateTimeOffset at)
+    {
+        var wait = at - clock.GetUtcNow();
+        await this.RegisterOrUpdateReminder(DeadlinesReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, deadlines.CheckPeriod);
+        _deadlinesWakeBy = at;
+    }
+
+    private DateTimeOffset? EarliestDeadline() => Cases.Values.Min(c => c.Summary.NextDeadline);
 
     public async Task ChildChanged(string childCode, long childVersion, UnitTotals totals)
     {

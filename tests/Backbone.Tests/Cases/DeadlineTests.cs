@@ -1,6 +1,7 @@
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Grpc.Core;
+using Microsoft.Data.Sqlite;
 
 namespace Backbone.Tests.Cases;
 
@@ -70,6 +71,55 @@ public sealed class DeadlineTests
         var escalated = await Eventually(await restarted.CasesAsCitizenAsync(), caseId, c => c.EscalationCount >= 1);
 
         Assert.Equal("510104001001", escalated.History.First(e => e.Action == "escalate").UnitCode);
+    }
+
+    [Fact]
+    public async Task A_reminder_an_earlier_build_set_on_the_case_still_fires_and_its_grid_takes_over()
+    {
+        var fresh = NodeSettings.Fresh();
+        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
+        string caseId;
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            var citizen = await node.CasesAsCitizenAsync();
+            caseId = (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId;
+        }
+
+        // What an earlier build stored: the deadline's reminder on the case itself, and a grid index that knows no deadlines.
+        var databaseFile = Path.Combine(settings.DataDirectory, "backbone.db");
+        Execute(databaseFile, $"""
+            UPDATE reminders SET grain_id = 'case/{caseId}', reminder_name = 'deadline' WHERE grain_id LIKE 'unitcases/%';
+            DELETE FROM grain_state WHERE grain_id LIKE 'unitcases/%';
+            """);
+        Assert.Equal(1L, Count(databaseFile, $"SELECT COUNT(*) FROM reminders WHERE grain_id = 'case/{caseId}'"));
+
+        await using (var restarted = await BackboneNode.StartAsync(settings.WithNewPorts()))
+        {
+            // The case's reminder climbs it once; the second climb, 3 s later, is its grid's.
+            var climbed = await Eventually(await restarted.CasesAsCitizenAsync(), caseId, c => c.EscalationCount >= 2);
+            Assert.Equal(["510104001001", "510104001"], climbed.History.Where(e => e.Action == "escalate").Select(e => e.UnitCode).Take(2));
+        }
+
+        Assert.Equal(0L, Count(databaseFile, $"SELECT COUNT(*) FROM reminders WHERE grain_id = 'case/{caseId}'"));
+        Assert.Equal(1L, Count(databaseFile, $"SELECT COUNT(*) FROM reminders WHERE grain_id = 'unitcases/{TestIdentity.GridWorkerUnit}'"));
+    }
+
+    private static void Execute(string databaseFile, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Count(string databaseFile, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
     }
 
     private static SubmitAppealRequest UrgentAppeal() => new()
