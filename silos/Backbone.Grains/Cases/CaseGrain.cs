@@ -136,18 +136,21 @@ public sealed class CaseGrain(
             throw DomainException.AlreadyExists("This case id is already taken.");
         }
 
-        var submitted = Case.Submission is null ? await Create(appeal) : Snapshot();
-        if (appeal.ParentCaseId.Length == 0)
+        // After the case is stored (beside telling its grid), so a listed case always exists; again on a retry, in case
+        // the first attempt stopped in between (adding is idempotent). A bundle's parts are listed through it.
+        Func<Task>? listForCitizen = appeal.ParentCaseId.Length == 0
+            ? () => grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(this.GetPrimaryKeyString())
+            : null;
+        if (Case.Submission is null)
         {
-            // After the case is stored, so a listed case always exists; again on a retry, in case the first
-            // attempt stopped in between (adding is idempotent). A bundle's parts are listed through it.
-            await grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(this.GetPrimaryKeyString());
+            return await Create(appeal, listForCitizen);
         }
 
-        return submitted;
+        await (listForCitizen?.Invoke() ?? Task.CompletedTask);
+        return Snapshot();
     }
 
-    private async Task<CaseSnapshot> Create(NewCase appeal)
+    private async Task<CaseSnapshot> Create(NewCase appeal, Func<Task>? listForCitizen)
     {
         Case.Submission = appeal;
         Case.CreateTime = clock.GetUtcNow();
@@ -162,7 +165,7 @@ public sealed class CaseGrain(
             // The parts are the work; the parent waits for them and owns none itself.
             Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
             Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
-            var saved = await Save();
+            var saved = await Save(listForCitizen);
             return await TryFinishFollowUps() ?? saved;
         }
 
@@ -179,7 +182,7 @@ public sealed class CaseGrain(
             Record("dispatch", CaseState.Submitted, CaseState.Dispatched, Actor.System, $"rule: category {appeal.Category}");
         }
 
-        return await Save();
+        return await Save(listForCitizen);
     }
 
     public Task<CaseSnapshot> Get(Actor by)
@@ -602,11 +605,13 @@ public sealed class CaseGrain(
         Case.History.Add(new CaseEvent(action, from, to, by.Subject, by.Role ?? by.Kind, by.Unit ?? string.Empty, note, now, Case.UnitCode));
     }
 
-    private async Task<CaseSnapshot> Save()
+    /// <param name="alongside">Another step that follows from the stored change; its failure fails the call (after the grid is told).</param>
+    private async Task<CaseSnapshot> Save(Func<Task>? alongside = null)
     {
         Case.Version++;
         await record.WriteOrForgetAsync(this);
-        await (IsBundleParent ? TryScheduleDeadline() : TryTellGrid());
+        // Both follow from the stored case and neither needs the other: their writes share a group commit.
+        await Task.WhenAll(IsBundleParent ? TryScheduleDeadline() : TryTellGrid(), alongside?.Invoke() ?? Task.CompletedTask);
         var snapshot = Snapshot();
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
