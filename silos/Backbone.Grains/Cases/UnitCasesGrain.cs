@@ -73,7 +73,7 @@ public sealed record GridCaseChange(
 /// A grid also keeps its cases' deadlines, each case's next one in its summary, with one reminder set for the
 /// earliest: when it fires, the grid tells each case whose deadline has come (one-way), and the case climbs, turns
 /// overdue or closes, and tells the grid its next. Before, every open case held a reminder of its own, a write per
-/// appeal and about 1 KB of the node's memory per open case (docs/benchmarks.md). The reminder is set before a
+/// appeal and about 0.4 KB of the node's memory per open case (docs/benchmarks.md). The reminder is set before a
 /// change with an earlier deadline is stored, so a stored deadline always has a reminder at or before it.
 /// </remarks>
 [GrainType("unitcases")]
