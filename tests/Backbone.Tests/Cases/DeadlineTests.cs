@@ -57,14 +57,7 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_deadline_that_passes_while_the_host_is_down_is_kept_after_the_restart()
     {
-        var fresh = NodeSettings.Fresh();
-        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
-        string caseId;
-        await using (var node = await BackboneNode.StartAsync(settings))
-        {
-            var citizen = await node.CasesAsCitizenAsync();
-            caseId = (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId;
-        }
+        var (settings, caseId) = await SubmitOnANodeThatStops();
 
         await Task.Delay(TimeSpan.FromSeconds(4)); // the 3-second accept deadline passes with no host running
         await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
@@ -76,14 +69,7 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_reminder_an_earlier_build_set_on_the_case_still_fires_and_its_grid_takes_over()
     {
-        var fresh = NodeSettings.Fresh();
-        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
-        string caseId;
-        await using (var node = await BackboneNode.StartAsync(settings))
-        {
-            var citizen = await node.CasesAsCitizenAsync();
-            caseId = (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId;
-        }
+        var (settings, caseId) = await SubmitOnANodeThatStops();
 
         // What an earlier build stored: the deadline's reminder on the case itself, and a grid index that knows no deadlines.
         var databaseFile = Path.Combine(settings.DataDirectory, "backbone.db");
@@ -104,22 +90,28 @@ public sealed class DeadlineTests
         Assert.Equal(1L, Count(databaseFile, $"SELECT COUNT(*) FROM reminders WHERE grain_id = 'unitcases/{TestIdentity.GridWorkerUnit}'"));
     }
 
-    private static void Execute(string databaseFile, string sql)
+    /// <summary>An urgent appeal submitted on a node that then stops; its data directory and a fixed issuer, for a restart.</summary>
+    private static async Task<(NodeSettings Settings, string CaseId)> SubmitOnANodeThatStops()
     {
-        using var connection = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        var fresh = NodeSettings.Fresh();
+        var settings = fresh with { Issuer = $"http://127.0.0.1:{fresh.WebPort}/" };
+        await using var node = await BackboneNode.StartAsync(settings);
+        var citizen = await node.CasesAsCitizenAsync();
+        return (settings, (await citizen.SubmitAppealAsync(UrgentAppeal())).CaseId);
     }
 
-    private static long Count(string databaseFile, string sql)
+    private static void Execute(string databaseFile, string sql) => Run(databaseFile, sql, command => command.ExecuteNonQuery());
+
+    private static long Count(string databaseFile, string sql) => Run(databaseFile, sql, command => (long)command.ExecuteScalar()!);
+
+    /// <summary>One statement on a connection of its own (no pool keeps the file open after it).</summary>
+    private static T Run<T>(string databaseFile, string sql, Func<SqliteCommand, T> run)
     {
         using var connection = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
+        return run(command);
     }
 
     private static SubmitAppealRequest UrgentAppeal() => new()
