@@ -34,7 +34,13 @@ public sealed record CaseCursor([property: Id(0)] DateTimeOffset CreateTime, [pr
 [GenerateSerializer, Immutable]
 public sealed record CaseListing([property: Id(0)] string CaseId, [property: Id(1)] DateTimeOffset CreateTime);
 
-/// <summary>Case counts over a unit's subtree (by where the cases happened).</summary>
+/// <summary>
+/// Case counts over a unit's subtree (by where the cases happened). How often a unit let one of these cases climb
+/// past it is kept by unit in <paramref name="LateByUnit"/> only for units outside the subtree (the ancestors a
+/// case climbed to, usually); those inside are one count, <paramref name="LateInside"/>, once the unit's grain
+/// folds them in (<see cref="Within"/>). Kept by unit for every late unit below, the city's totals held an entry
+/// for every unit of the city that was ever late, copied twice on every case change (docs/benchmarks.md).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record UnitTotals(
     [property: Id(0)] int Received,
@@ -44,12 +50,22 @@ public sealed record UnitTotals(
     [property: Id(4)] int Replied,
     [property: Id(5)] int Rated,
     [property: Id(6)] int Satisfied,
-    [property: Id(7)] IReadOnlyDictionary<string, int> LateByUnit)
+    [property: Id(7)] IReadOnlyDictionary<string, int> LateByUnit,
+    [property: Id(8)] int LateInside = 0)
 {
     public static readonly UnitTotals Empty = new(0, new Dictionary<CaseState, int>(), 0, 0, 0, 0, 0, new Dictionary<string, int>());
 
-    /// <summary>How often units of <paramref name="unit"/>'s subtree let a case climb past them.</summary>
-    public int LateWithin(string unit) => LateByUnit.Where(p => p.Key.StartsWith(unit, StringComparison.Ordinal)).Sum(p => p.Value);
+    /// <summary>How often units of <paramref name="unit"/>'s subtree let a case climb past them: of the totals of that unit.</summary>
+    public int LateWithin(string unit) => Within(unit).LateInside;
+
+    /// <summary>These totals as <paramref name="unit"/>'s: the late counts of units in its subtree folded into <see cref="LateInside"/>.</summary>
+    public UnitTotals Within(string unit)
+    {
+        bool Inside(KeyValuePair<string, int> late) => late.Key.StartsWith(unit, StringComparison.Ordinal);
+        return LateByUnit.Any(Inside)
+            ? this with { LateByUnit = LateByUnit.Where(late => !Inside(late)).ToDictionary(), LateInside = LateInside + LateByUnit.Where(Inside).Sum(late => late.Value) }
+            : this;
+    }
 
     public static UnitTotals Of(IEnumerable<CaseSummary> cases)
     {
@@ -76,7 +92,8 @@ public sealed record UnitTotals(
         Replied + (sign * other.Replied),
         Rated + (sign * other.Rated),
         Satisfied + (sign * other.Satisfied),
-        Combine(LateByUnit, other.LateByUnit, sign));
+        Combine(LateByUnit, other.LateByUnit, sign),
+        LateInside + (sign * other.LateInside));
 
     // Runs at every level for every case change: plain loops, no LINQ (it was a tenth of all allocation under appeal load).
     private static Dictionary<TKey, int> Combine<TKey>(IReadOnlyDictionary<TKey, int> left, IReadOnlyDictionary<TKey, int> right, int sign)

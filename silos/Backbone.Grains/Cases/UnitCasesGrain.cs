@@ -132,7 +132,7 @@ public sealed class UnitCasesGrain(
             }
 
             _version = grid.State.Version;
-            _totals = UnitTotals.Of(Cases.Values.Select(c => c.Summary)).Plus(grid.State.ArchivedTotals);
+            _totals = UnitTotals.Of(Cases.Values.Select(c => c.Summary)).Plus(grid.State.ArchivedTotals).Within(Code);
             _deadlinesWakeBy = EarliestDeadline();
             return;
         }
@@ -143,7 +143,7 @@ public sealed class UnitCasesGrain(
         }
 
         _version = _children.Values.Sum(c => c.Version);
-        _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals));
+        _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals)).Within(Code);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -208,6 +208,8 @@ public sealed class UnitCasesGrain(
         {
             _totals = _totals.Plus(UnitTotals.Of([previous]), sign: -1);
         }
+
+        _totals = _totals.Within(Code);
 
         await TellParent();
         await TryArchiveSettled();
@@ -343,6 +345,8 @@ public sealed class UnitCasesGrain(
         {
             _totals = _totals.Plus(known.Totals, sign: -1);
         }
+
+        _totals = _totals.Within(Code);
 
         await TellParent();
     }

@@ -24,6 +24,7 @@ public sealed class DeadlineTests
         await district.AcceptCaseAsync(new CaseActionRequest { CaseId = submitted.CaseId });
         var overdue = await Eventually(citizen, submitted.CaseId, c => c.Overdue);
         var ofGrid = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+        var ofItsStreet = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104001" });
         var ofOtherStreet = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104002" });
 
         Assert.Equal(TestIdentity.GridWorkerUnit, submitted.UnitCode);
@@ -34,6 +35,7 @@ public sealed class DeadlineTests
         Assert.Contains(overdue.History, e => e.Action == "overdue");
         Assert.Equal(1, ofGrid.EscalationsCaused); // counted against the grid that let it climb
         Assert.Equal((1, 1), (ofGrid.Overdue, ofGrid.Received));
+        Assert.Equal(1, ofItsStreet.EscalationsCaused); // the grid is in the street
         Assert.Equal(0, ofOtherStreet.EscalationsCaused);
     }
 
