@@ -101,8 +101,8 @@ public sealed class UnitCasesGrain(
     private DateTimeOffset _noChunkDueBefore;
 
     /// <summary>
-    /// When the deadline reminder fires next, at the latest (null: none is set, as no case has a deadline pending).
-    /// After an activation, the earliest deadline held: the stored reminder was set at or before it.
+    /// When the deadline reminder fires next, at the latest; never after a deadline still to come (null: none is
+    /// set, as no case has a deadline pending).
     /// </summary>
     private DateTimeOffset? _deadlinesWakeBy;
 
@@ -133,7 +133,11 @@ public sealed class UnitCasesGrain(
 
             _version = grid.State.Version;
             _totals = UnitTotals.Of(Cases.Values.Select(c => c.Summary)).Plus(grid.State.ArchivedTotals).Within(Code);
-            _deadlinesWakeBy = EarliestDeadline();
+            // The stored reminder was set at or before the earliest deadline still to come, and it fires again within its
+            // period while a case it told has not answered.
+            var now = clock.GetUtcNow();
+            var earliest = Cases.Values.Min(c => c.Summary.NextDeadline);
+            _deadlinesWakeBy = earliest <= now ? now + deadlines.CheckPeriod : earliest;
             return;
         }
 
@@ -294,29 +298,29 @@ public sealed class UnitCasesGrain(
         }
 
         var now = clock.GetUtcNow();
+        var told = false;
         foreach (var (caseId, _) in Cases.Where(c => c.Value.Summary.NextDeadline <= now))
         {
             // One-way: each case answers by telling this grid its next deadline, in a turn of its own.
             _ = grains.GetGrain<ICaseGrain>(caseId).DeadlineDue();
+            told = true;
         }
 
-        switch (EarliestDeadline())
+        // The cases told answer after this turn: one that does not (it failed, or its node is gone) is told again a period later.
+        var next = Cases.Values.Where(c => c.Summary.NextDeadline > now).Min(c => c.Summary.NextDeadline);
+        var wake = told && !(next < now + deadlines.CheckPeriod) ? now + deadlines.CheckPeriod : next;
+        if (wake is { } at)
         {
-            case null:
-                if (await this.GetReminder(DeadlinesReminder) is { } fired)
-                {
-                    await this.UnregisterReminder(fired);
-                }
+            await SetDeadlinesReminder(at);
+        }
+        else
+        {
+            if (await this.GetReminder(DeadlinesReminder) is { } fired)
+            {
+                await this.UnregisterReminder(fired);
+            }
 
-                _deadlinesWakeBy = null;
-                break;
-            case { } next when next > now:
-                await SetDeadlinesReminder(next);
-                break;
-            default:
-                // Cases told just now have not answered yet: the reminder's period brings it back to them.
-                _deadlinesWakeBy = now + deadlines.CheckPeriod;
-                break;
+            _deadlinesWakeBy = null;
         }
     }
 
@@ -326,8 +330,6 @@ public sealed class UnitCasesGrain(
         await this.RegisterOrUpdateReminder(DeadlinesReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, deadlines.CheckPeriod);
         _deadlinesWakeBy = at;
     }
-
-    private DateTimeOffset? EarliestDeadline() => Cases.Values.Min(c => c.Summary.NextDeadline);
 
     public async Task ChildChanged(string childCode, long childVersion, UnitTotals totals)
     {

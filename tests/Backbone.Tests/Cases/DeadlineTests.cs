@@ -92,6 +92,37 @@ public sealed class DeadlineTests
         Assert.Equal(1L, Count(databaseFile, $"SELECT COUNT(*) FROM reminders WHERE grain_id = 'unitcases/{TestIdentity.GridWorkerUnit}'"));
     }
 
+    [Fact]
+    public async Task A_deadline_right_after_another_is_kept_on_time_however_long_the_check_period()
+    {
+        // A district-level category, due in 3 s: its case climbs to the city, where no deadline follows.
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with
+        {
+            ExtraArgs =
+            [
+                "--Backbone:Cases:DeadlineCheckPeriod=00:00:30",
+                "--Backbone:Cases:Categories:98:Kind=Appeal",
+                "--Backbone:Cases:Categories:98:Code=test.district",
+                "--Backbone:Cases:Categories:98:Name=测试区级急件",
+                "--Backbone:Cases:Categories:98:Level=District",
+                "--Backbone:Cases:Categories:98:AcceptWithin=00:00:03",
+                "--Backbone:Cases:Categories:98:ResolveWithin=00:00:03",
+                "--Backbone:Cases:Categories:98:RateWithin=00:00:03",
+            ],
+        });
+        var citizen = await node.CasesAsCitizenAsync();
+        var first = await citizen.SubmitAppealAsync(new SubmitAppealRequest(UrgentAppeal()) { Category = "test.district" });
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var second = await citizen.SubmitAppealAsync(UrgentAppeal()); // due a second after the first, in the same grid
+
+        // The grid's reminder fires for the first; the second's deadline comes before the first answers or a period passes.
+        var climbed = await Eventually(citizen, second.CaseId, c => c.EscalationCount >= 1, within: TimeSpan.FromSeconds(15));
+        var atTheCity = await Eventually(citizen, first.CaseId, c => c.EscalationCount >= 1);
+
+        Assert.Equal("510104001001", climbed.UnitCode);
+        Assert.Equal("5101", atTheCity.UnitCode);
+    }
+
     /// <summary>An urgent appeal submitted on a node that then stops; its data directory and a fixed issuer, for a restart.</summary>
     private static async Task<(NodeSettings Settings, string CaseId)> SubmitOnANodeThatStops()
     {
@@ -124,10 +155,10 @@ public sealed class DeadlineTests
         Location = InFirstGrid,
     };
 
-    /// <summary>Reads the case until <paramref name="done"/> holds; fails after 30 seconds.</summary>
-    private static async Task<Case> Eventually(CaseService.CaseServiceClient client, string caseId, Func<Case, bool> done)
+    /// <summary>Reads the case until <paramref name="done"/> holds; fails after <paramref name="within"/> (30 seconds).</summary>
+    private static async Task<Case> Eventually(CaseService.CaseServiceClient client, string caseId, Func<Case, bool> done, TimeSpan? within = null)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var current = await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId });
