@@ -308,7 +308,8 @@ public sealed class UnitCasesGrain(
 
         // The cases told answer after this turn: one that does not (it failed, or its node is gone) is told again a period later.
         var next = Cases.Values.Where(c => c.Summary.NextDeadline > now).Min(c => c.Summary.NextDeadline);
-        var wake = told && !(next < now + deadlines.CheckPeriod) ? now + deadlines.CheckPeriod : next;
+        var again = now + deadlines.CheckPeriod;
+        var wake = told && (next is null || next > again) ? again : next;
         if (wake is { } at)
         {
             await SetDeadlinesReminder(at);

@@ -100,18 +100,7 @@ public sealed class CaseService(
     public override async Task<ListCasesResponse> ListMyCases(ListMyCasesRequest request, ServerCallContext context)
     {
         var violations = new List<FieldViolation>(PageSizes.Validate(request.PageSize));
-        int? before = null;
-        if (request.PageToken.Length > 0)
-        {
-            // "o" + the position of the last case given: the next page holds older ones.
-            before = request.PageToken.StartsWith('o')
-                && int.TryParse(request.PageToken.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position : null;
-            if (before is null)
-            {
-                violations.Add(new FieldViolation("page_token", "is not a token this RPC gave"));
-            }
-        }
-
+        var before = PageTokens.ReadPosition(request.PageToken, violations);
         DomainException.ThrowIfAny(violations);
         var actor = ActorOf(context);
         var page = await grains.GetGrain<ICitizenCasesGrain>(actor.Subject).Page(before, PageSizes.Of(request.PageSize));
@@ -119,7 +108,7 @@ public sealed class CaseService(
         return new ListCasesResponse
         {
             Cases = { cases.Select(ToProto) },
-            NextPageToken = page.Next is { } next ? string.Create(CultureInfo.InvariantCulture, $"o{next}") : string.Empty,
+            NextPageToken = page.Next is { } next ? PageTokens.Before(next) : string.Empty,
         };
     }
 

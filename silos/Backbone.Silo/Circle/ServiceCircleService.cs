@@ -83,7 +83,7 @@ public sealed class ServiceCircleService(IGrainFactory grains, GridSeed grid, Ce
         }
 
         found.Sort((a, b) => a.Meters != b.Meters ? a.Meters.CompareTo(b.Meters) : string.CompareOrdinal(a.Message.FacilityId, b.Message.FacilityId));
-        var pageSize = request.PageSize == 0 ? PageSizes.Default : request.PageSize;
+        var pageSize = PageSizes.Of(request.PageSize);
         return new FindNearbyResponse
         {
             Facilities =
