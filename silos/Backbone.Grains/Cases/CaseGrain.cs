@@ -61,6 +61,73 @@ public sealed class CaseRecord
     /// saved with the next change.
     /// </summary>
     [Id(28)] public long DeadlineVersion { get; set; }
+
+    /// <summary>
+    /// A new case that is not a bundle, as its submission makes it: submitted, and dispatched at once when a rule routes it;
+    /// an application goes to the unit that reviews it. Not yet saved (version 0).
+    /// </summary>
+    public static CaseRecord Filed(NewCase submission, DateTimeOffset now)
+    {
+        var filed = new CaseRecord { Submission = submission, CreateTime = now };
+        if (submission.Kind == CaseKind.Application)
+        {
+            // An application goes straight to the unit that reviews it; a city-level one to the city.
+            filed.UnitCode = submission.RoutedUnitCode.Length > 0 ? submission.RoutedUnitCode : submission.GridCode[..GridUnitCode.LevelLengths[0]];
+        }
+
+        filed.Record("submit", null, CaseState.Submitted, new Actor(submission.CitizenId, "citizen", null, null), string.Empty, now);
+        if (submission.Kind == CaseKind.Appeal && submission.RoutedUnitCode.Length > 0)
+        {
+            filed.UnitCode = submission.RoutedUnitCode;
+            filed.Record("dispatch", CaseState.Submitted, CaseState.Dispatched, Actor.System, $"rule: category {submission.Category}", now);
+        }
+
+        return filed;
+    }
+
+    /// <summary>A change of state, recorded in the history; entering a state with a deadline sets it.</summary>
+    public void Record(string action, CaseState? from, CaseState to, Actor by, string note, DateTimeOffset now)
+    {
+        if (to == CaseState.Dispatched)
+        {
+            AcceptDeadline = now + Submission!.AcceptWithin;
+        }
+        else if (to == CaseState.Accepted)
+        {
+            ResolveDeadline = now + Submission!.ResolveWithin;
+        }
+
+        State = to;
+        UpdateTime = now;
+        History.Add(new CaseEvent(action, from, to, by.Subject, by.Role ?? by.Kind, by.Unit ?? string.Empty, note, now, UnitCode));
+    }
+
+    /// <summary>What the case's grid keeps of it: its figures, listing and next deadline.</summary>
+    public CaseSummary Summary() => new(
+        State, Overdue, History.Any(e => e.Action == "accept"), History.Any(e => e.Action is "reply" or "approve" or "deny"), Rating,
+        Submission!.Category, CreateTime, [.. LateUnits], NextDeadline());
+
+    /// <summary>The next deadline that can still pass: a city-level case climbs no further, and an overdue one is flagged once.</summary>
+    public DateTimeOffset? NextDeadline() => State switch
+    {
+        CaseState.Dispatched when UnitCode.Length > 0 && !GridUnitCode.IsCity(UnitCode) => AcceptDeadline,
+        CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview when !Overdue => ResolveDeadline,
+        CaseState.Replied or CaseState.Approved or CaseState.Denied => RateDeadline,
+        _ => null,
+    };
+
+    public CaseSnapshot Snapshot(string caseId)
+    {
+        var appeal = Submission!;
+        return new CaseSnapshot(
+            caseId, State, appeal.Category, appeal.Description, appeal.Location, appeal.Address,
+            [.. appeal.AttachmentRefs, .. AddedAttachments],
+            appeal.GridCode, UnitCode, appeal.CitizenId, Reply, Rating, RatingComment, ReopenCount, [.. History],
+            CreateTime, UpdateTime, Version.ToString(CultureInfo.InvariantCulture),
+            AcceptDeadline, ResolveDeadline, Overdue, EscalationCount,
+            [.. CoHandlers], MergedInto, [.. MergedCases], appeal.Kind, [.. MissingMaterials], Decision,
+            appeal.EnterpriseCode, [.. appeal.Materials ?? []], appeal.ParentCaseId, [.. Parts], CertificateNumber);
+    }
 }
 
 /// <summary>How often a deadline reminder (a grid's, or a bundle parent's own) fires again while what is due is not yet done.</summary>
@@ -81,9 +148,9 @@ public sealed record CaseDeadlineSettings(TimeSpan CheckPeriod);
 /// held every case of the last quarter-hour, about 7 KB each (docs/benchmarks.md).
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
-[GrainType("case")]
+[GrainType(CaseGrain.TypeName)]
 public sealed class CaseGrain(
-    [PersistentState("case")] IPersistentState<CaseRecord> record,
+    [PersistentState(CaseGrain.StateName)] IPersistentState<CaseRecord> record,
     GridSeed grid,
     CertificateIssuer certificates,
     CaseDeadlineSettings deadlines,
@@ -91,6 +158,11 @@ public sealed class CaseGrain(
     ILogger<CaseGrain> logger,
     TimeProvider clock) : Grain, ICaseGrain, IRemindable
 {
+    public const string TypeName = "case";
+
+    /// <summary>The name its record is stored under (<see cref="CaseRecord"/>).</summary>
+    public const string StateName = "case";
+
     private const string DeadlineReminder = "deadline";
 
     /// <summary>Watchers renew every minute; a lapsed one (its call ended without saying so) is dropped.</summary>
@@ -120,7 +192,7 @@ public sealed class CaseGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _watchers.DropAll(this.GetPrimaryKeyString());
+        _watchers.DropAll(Id);
         _afterSave?.Leaving();
         return Task.CompletedTask;
     }
@@ -128,6 +200,11 @@ public sealed class CaseGrain(
     public Task Wake() => Task.CompletedTask;
 
     private CaseRecord Case => record.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private void Record(string action, CaseState? from, CaseState to, Actor by, string note) =>
+        Case.Record(action, from, to, by, note, clock.GetUtcNow());
 
     public async Task<CaseSnapshot> Submit(NewCase appeal)
     {
@@ -139,7 +216,7 @@ public sealed class CaseGrain(
         // After the case is stored (beside telling its grid), so a listed case always exists; again on a retry, in case
         // the first attempt stopped in between (adding is idempotent). A bundle's parts are listed through it.
         Func<Task>? listForCitizen = appeal.ParentCaseId.Length == 0
-            ? () => grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(this.GetPrimaryKeyString())
+            ? () => grains.GetGrain<ICitizenCasesGrain>(appeal.CitizenId).Add(Id)
             : null;
         if (Case.Submission is null)
         {
@@ -147,48 +224,36 @@ public sealed class CaseGrain(
         }
 
         await (listForCitizen?.Invoke() ?? Task.CompletedTask);
-        return Snapshot();
+        return Case.Snapshot(Id);
     }
 
     private async Task<CaseSnapshot> Create(NewCase appeal, Func<Task>? listForCitizen)
     {
-        Case.Submission = appeal;
-        Case.CreateTime = clock.GetUtcNow();
         if (appeal.EnterpriseCode.Length > 0 && appeal.ParentCaseId.Length == 0)
         {
             // Before the case exists, so the enterprise never deregisters past an application it did not know of.
-            await grains.GetGrain<Abstractions.Enterprises.IEnterpriseGrain>(appeal.EnterpriseCode).AddApplication(this.GetPrimaryKeyString());
+            await grains.GetGrain<Abstractions.Enterprises.IEnterpriseGrain>(appeal.EnterpriseCode).AddApplication(Id);
         }
 
-        if (appeal.IsBundle)
+        if (!appeal.IsBundle)
         {
-            // The parts are the work; the parent waits for them and owns none itself.
-            Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
-            Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
-            var saved = await Save(listForCitizen);
-            return await TryFinishFollowUps() ?? saved;
+            record.State = CaseRecord.Filed(appeal, clock.GetUtcNow());
+            return await Save(listForCitizen);
         }
 
-        if (appeal.Kind == CaseKind.Application)
-        {
-            // An application goes straight to the unit that reviews it; a city-level one to the city.
-            Case.UnitCode = appeal.RoutedUnitCode.Length > 0 ? appeal.RoutedUnitCode : appeal.GridCode[..GridUnitCode.LevelLengths[0]];
-        }
-
-        Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), string.Empty);
-        if (appeal.Kind == CaseKind.Appeal && appeal.RoutedUnitCode.Length > 0)
-        {
-            Case.UnitCode = appeal.RoutedUnitCode;
-            Record("dispatch", CaseState.Submitted, CaseState.Dispatched, Actor.System, $"rule: category {appeal.Category}");
-        }
-
-        return await Save(listForCitizen);
+        // The parts are the work; the parent waits for them and owns none itself.
+        Case.Submission = appeal;
+        Case.CreateTime = clock.GetUtcNow();
+        Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
+        Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
+        var saved = await Save(listForCitizen);
+        return await TryFinishFollowUps() ?? saved;
     }
 
     public Task<CaseSnapshot> Get(Actor by)
     {
         EnsureVisibleTo(by);
-        return Task.FromResult(Snapshot());
+        return Task.FromResult(Case.Snapshot(Id));
     }
 
     public async Task<CaseSnapshot> InviteCoHandler(Actor by, string unitCode, string note)
@@ -246,7 +311,7 @@ public sealed class CaseGrain(
         EnsureDispatcher(by);
         if (Case.State == CaseState.Closed)
         {
-            return Case.MergedInto == primaryCaseId ? Snapshot() : throw DomainException.FailedPrecondition($"The duplicate is already {CaseNames.Of(CaseState.Closed)}.");
+            return Case.MergedInto == primaryCaseId ? Case.Snapshot(Id) : throw DomainException.FailedPrecondition($"The duplicate is already {CaseNames.Of(CaseState.Closed)}.");
         }
 
         Case.MergedInto = primaryCaseId;
@@ -264,7 +329,7 @@ public sealed class CaseGrain(
 
         if (Case.MergedCases.Contains(duplicateCaseId))
         {
-            return Snapshot();
+            return Case.Snapshot(Id);
         }
 
         Case.MergedCases.Add(duplicateCaseId);
@@ -299,7 +364,7 @@ public sealed class CaseGrain(
     {
         EnsureVisibleTo(by);
         _watchers.Subscribe(watcher, watcher);
-        return Task.FromResult(Snapshot());
+        return Task.FromResult(Case.Snapshot(Id));
     }
 
     public Task Unwatch(ICaseWatcher watcher)
@@ -378,7 +443,7 @@ public sealed class CaseGrain(
         EnsureState("decide", CaseState.UnderReview);
         Case.Decision = reason;
         Case.RateDeadline = clock.GetUtcNow() + Case.Submission!.RateWithin;
-        Case.CertificateNumber = approve ? certificates.NumberFor(Case.Submission.Category, this.GetPrimaryKeyString(), clock.GetUtcNow()) ?? string.Empty : string.Empty;
+        Case.CertificateNumber = approve ? certificates.NumberFor(Case.Submission.Category, Id, clock.GetUtcNow()) ?? string.Empty : string.Empty;
         Record(approve ? "approve" : "deny", CaseState.UnderReview, approve ? CaseState.Approved : CaseState.Denied, by, reason);
         var decided = await Save();
         return await TryFinishFollowUps() ?? decided;
@@ -450,7 +515,7 @@ public sealed class CaseGrain(
 
             var application = Case.Submission!.Parts!.First(p => p.Application.Category == part.Service).Application;
             var materials = await certificates.CompletePending(application.Materials ?? [], HolderOf(application), clock.GetUtcNow());
-            await grains.GetGrain<ICaseGrain>(part.CaseId).Submit(application with { ParentCaseId = this.GetPrimaryKeyString(), Materials = materials });
+            await grains.GetGrain<ICaseGrain>(part.CaseId).Submit(application with { ParentCaseId = Id, Materials = materials });
             Case.Parts[Case.Parts.IndexOf(part)] = part with { State = CaseState.Submitted };
             Record("part-start", Case.State, Case.State, Actor.System, $"{part.Service}: {part.CaseId}");
             latest = await Save();
@@ -479,17 +544,17 @@ public sealed class CaseGrain(
         if (Case.CertificateNumber.Length > 0)
         {
             var unit = decided.UnitCode.Length > 0 ? decided.UnitCode : Case.UnitCode;
-            await certificates.Issue(Case.CertificateNumber, Case.Submission!.Category, HolderOf(Case.Submission), unit, decided.Time, this.GetPrimaryKeyString());
+            await certificates.Issue(Case.CertificateNumber, Case.Submission!.Category, HolderOf(Case.Submission), unit, decided.Time, Id);
         }
 
         if (Case.Submission!.ParentCaseId.Length > 0)
         {
-            await grains.GetGrain<ICaseGrain>(Case.Submission.ParentCaseId).PartDecided(this.GetPrimaryKeyString(), decided.Action == "approve");
+            await grains.GetGrain<ICaseGrain>(Case.Submission.ParentCaseId).PartDecided(Id, decided.Action == "approve");
         }
 
         Case.DecisionFollowedUp = true;
         await record.WriteOrForgetAsync(this);
-        return Snapshot();
+        return Case.Snapshot(Id);
     }
 
     private static Abstractions.Access.Holder HolderOf(NewCase application) => application.EnterpriseCode.Length > 0
@@ -588,23 +653,6 @@ public sealed class CaseGrain(
         }
     }
 
-    private void Record(string action, CaseState? from, CaseState to, Actor by, string note)
-    {
-        var now = clock.GetUtcNow();
-        if (to == CaseState.Dispatched)
-        {
-            Case.AcceptDeadline = now + Case.Submission!.AcceptWithin;
-        }
-        else if (to == CaseState.Accepted)
-        {
-            Case.ResolveDeadline = now + Case.Submission!.ResolveWithin;
-        }
-
-        Case.State = to;
-        Case.UpdateTime = now;
-        Case.History.Add(new CaseEvent(action, from, to, by.Subject, by.Role ?? by.Kind, by.Unit ?? string.Empty, note, now, Case.UnitCode));
-    }
-
     /// <param name="alongside">Another step that follows from the stored change; its failure fails the call (after the grid is told).</param>
     private async Task<CaseSnapshot> Save(Func<Task>? alongside = null)
     {
@@ -612,7 +660,7 @@ public sealed class CaseGrain(
         await record.WriteOrForgetAsync(this);
         // Both follow from the stored case and neither needs the other: their writes share a group commit.
         await Task.WhenAll(IsBundleParent ? TryScheduleDeadline() : TryTellGrid(), alongside?.Invoke() ?? Task.CompletedTask);
-        var snapshot = Snapshot();
+        var snapshot = Case.Snapshot(Id);
         _watchers.Notify(watcher => watcher.CaseChanged(snapshot));
         return snapshot;
     }
@@ -626,15 +674,11 @@ public sealed class CaseGrain(
     /// </summary>
     private Task<bool> TryTellGrid() => AfterSave.Attempt("telling its grid", async () =>
     {
-        await Grid.Apply(this.GetPrimaryKeyString(), Case.Version, Summary());
+        await Grid.Apply(Id, Case.Version, Case.Summary());
         Case.StatsVersion = Case.DeadlineVersion = Case.Version;
     });
 
     private IUnitCasesGrain Grid => grains.GetGrain<IUnitCasesGrain>(Case.Submission!.GridCode);
-
-    private CaseSummary Summary() => new(
-        Case.State, Case.Overdue, Case.History.Any(e => e.Action == "accept"), Case.History.Any(e => e.Action is "reply" or "approve" or "deny"), Case.Rating,
-        Case.Submission!.Category, Case.CreateTime, [.. Case.LateUnits], NextDeadline());
 
     public async Task DeadlineDue()
     {
@@ -666,7 +710,7 @@ public sealed class CaseGrain(
             return;
         }
 
-        await Grid.Apply(this.GetPrimaryKeyString(), Case.Version, Summary());
+        await Grid.Apply(Id, Case.Version, Case.Summary());
         if (await this.GetReminder(DeadlineReminder) is { } legacy)
         {
             await this.UnregisterReminder(legacy);
@@ -729,19 +773,10 @@ public sealed class CaseGrain(
         return done & await AfterSave.Attempt(FollowUpsStep, FinishFollowUps);
     }
 
-    /// <summary>The next deadline that can still pass: a city-level case climbs no further, and an overdue one is flagged once.</summary>
-    private DateTimeOffset? NextDeadline() => Case.State switch
-    {
-        CaseState.Dispatched when Case.UnitCode.Length > 0 && !GridUnitCode.IsCity(Case.UnitCode) => Case.AcceptDeadline,
-        CaseState.Accepted or CaseState.InProgress or CaseState.UnderReview when !Case.Overdue => Case.ResolveDeadline,
-        CaseState.Replied or CaseState.Approved or CaseState.Denied => Case.RateDeadline,
-        _ => null,
-    };
-
     /// <summary>A bundle parent's own reminder at its next deadline; none when nothing is pending.</summary>
     private async Task ScheduleDeadline()
     {
-        if (NextDeadline() is { } due)
+        if (Case.NextDeadline() is { } due)
         {
             var wait = due - clock.GetUtcNow();
             await this.RegisterOrUpdateReminder(DeadlineReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, deadlines.CheckPeriod);
@@ -752,20 +787,8 @@ public sealed class CaseGrain(
         }
     }
 
-    private DomainException NotFound() => DomainException.NotFound($"No case with id {this.GetPrimaryKeyString()} exists.");
+    private DomainException NotFound() => DomainException.NotFound($"No case with id {Id} exists.");
 
-    private CaseSnapshot Snapshot()
-    {
-        var appeal = Case.Submission!;
-        return new CaseSnapshot(
-            this.GetPrimaryKeyString(), Case.State, appeal.Category, appeal.Description, appeal.Location, appeal.Address,
-            [.. appeal.AttachmentRefs, .. Case.AddedAttachments],
-            appeal.GridCode, Case.UnitCode, appeal.CitizenId, Case.Reply, Case.Rating, Case.RatingComment, Case.ReopenCount, [.. Case.History],
-            Case.CreateTime, Case.UpdateTime, Case.Version.ToString(CultureInfo.InvariantCulture),
-            Case.AcceptDeadline, Case.ResolveDeadline, Case.Overdue, Case.EscalationCount,
-            [.. Case.CoHandlers], Case.MergedInto, [.. Case.MergedCases], appeal.Kind, [.. Case.MissingMaterials], Case.Decision,
-            appeal.EnterpriseCode, [.. appeal.Materials ?? []], appeal.ParentCaseId, [.. Case.Parts], Case.CertificateNumber);
-    }
 }
 
 /// <summary>Case enums as the contract spells them (CASE_STATE_IN_PROGRESS), for messages callers read.</summary>

@@ -20,7 +20,7 @@ namespace Backbone.Silo.Cases;
 
 /// <summary>The case flow over gRPC: validates, names the actor, calls the case grains (which check who may do what), maps the answer.</summary>
 public sealed class CaseService(
-    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, KeyedHasher hasher, ObserverRelay observerRelay)
+    IGrainFactory grains, CaseCategories categories, GridSeed grid, ApplicationIntake intake, CaseFiling filing, KeyedHasher hasher, ObserverRelay observerRelay)
     : V1.CaseService.CaseServiceBase
 {
     public const int MaxShortNoteLength = 500;
@@ -47,9 +47,11 @@ public sealed class CaseService(
     /// </summary>
     private async Task<CaseSnapshot> Submit(string citizenId, string requestId, NewCase submission)
     {
+        var caseId = hasher.CaseId(citizenId, requestId);
         try
         {
-            return await grains.GetGrain<ICaseGrain>(hasher.CaseId(citizenId, requestId)).Submit(submission);
+            return (CaseFiling.Files(submission) ? await filing.TryFile(caseId, submission) : null)
+                ?? await grains.GetGrain<ICaseGrain>(caseId).Submit(submission);
         }
         catch (DomainException e) when (e.Kind == DomainErrorKind.AlreadyExists)
         {

@@ -120,6 +120,7 @@ public static class BackboneHost
         builder.Services.AddSingleton(new CaseCategories([.. configured, .. catalog.ToServiceItems()]));
         builder.Services.AddSingleton<CertificateIssuer>();
         builder.Services.AddSingleton<ApplicationIntake>();
+        builder.Services.AddSingleton<CaseFiling>();
         builder.Services.AddSingleton<DataAccessRecorder>();
         builder.Services.AddSingleton(new CaseDeadlineSettings(options.Cases.DeadlineCheckPeriod));
         builder.Services.AddSingleton(new CaseArchiveSettings(options.Cases.ArchiveChunkSize, options.Cases.ArchiveAfter));

@@ -53,7 +53,9 @@ public sealed class ClusterTests
         var acknowledged = throughA.Acknowledged.Concat(throughB.Acknowledged).ToList();
         foreach (var (request, answer) in acknowledged)
         {
-            var read = await reader.GetCaseAsync(new GetCaseRequest { CaseId = answer.CaseId });
+            // Retried as clients retry reads: A acknowledges through grains on A and C before B is declared dead, and a case
+            // never loaded may be placed on B until then.
+            var read = await UntilAnswered(deadline => reader.GetCaseAsync(new GetCaseRequest { CaseId = answer.CaseId }, deadline: deadline).ResponseAsync);
             Assert.Equal((request.Description, answer.GridCode, answer.CreateTime), (read.Description, read.GridCode, read.CreateTime));
             Assert.Equal("submit", read.History[0].Action);
         }
@@ -262,6 +264,7 @@ public sealed class ClusterTests
         await using var cluster = await LocalCluster.StartAsync(nodeCount: 2);
         var token = await cluster.CitizenTokenAsync();
         var earlier = await cluster.Cases(1, token).SubmitAppealAsync(Appeal("noise"));
+        await cluster.Cases(1, token).GetCaseAsync(new GetCaseRequest { CaseId = earlier.CaseId }); // read, so in memory (a submission files the case without loading it)
         var submissions = Submissions.Start(cluster.Cases(0, token));
 
         await submissions.WaitForAsync(30);
