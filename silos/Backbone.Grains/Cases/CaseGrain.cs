@@ -116,6 +116,7 @@ public sealed class CaseRecord
         _ => null,
     };
 
+    /// <summary>The case as callers read it.</summary>
     public CaseSnapshot Snapshot(string caseId)
     {
         var appeal = Submission!;

@@ -7,8 +7,8 @@ namespace Backbone.Silo.Cases;
 
 /// <summary>
 /// Files a new case straight into the store, without activating its grain. An appeal storm otherwise activated one
-/// case grain per appeal only to write its first state, and kept each in memory for two minutes (its activation is the
-/// largest part of what an appeal leaves for the garbage collector). The record written is what the grain's own first
+/// case grain per appeal only to write its first state, and kept each in memory for two minutes: half the node's memory
+/// in a storm, and much of what its garbage collector paused for (docs/benchmarks.md). The record written is what the grain's own first
 /// save writes (<see cref="CaseRecord.Filed"/>), under the grain's key and with the same insert-only condition, so the
 /// grain reads it on its first call as if it had saved it. Then, as the grain does after saving, its grid is told
 /// (figures, listing, deadline) beside the citizen's case list.
