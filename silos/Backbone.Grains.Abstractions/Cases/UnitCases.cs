@@ -3,7 +3,8 @@ namespace Backbone.Grains.Abstractions.Cases;
 /// <summary>
 /// What its grid keeps of a case: enough to count it in every unit above, to find it in a listing, and to wake it
 /// at <paramref name="NextDeadline"/> (the next deadline that can still pass; null when none is pending, and in
-/// summaries from before grids kept deadlines).
+/// summaries from before grids kept deadlines). <paramref name="Merged"/>: a duplicate merged into another case
+/// (false in summaries saved before it was kept).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CaseSummary(
@@ -15,7 +16,8 @@ public sealed record CaseSummary(
     [property: Id(5)] string Category,
     [property: Id(6)] DateTimeOffset CreateTime,
     [property: Id(7)] IReadOnlyList<string> LateUnits,
-    [property: Id(8)] DateTimeOffset? NextDeadline = null);
+    [property: Id(8)] DateTimeOffset? NextDeadline = null,
+    [property: Id(9)] bool Merged = false);
 
 /// <summary>Which cases a listing wants; null criteria match everything. Newest first, older than the cursor.</summary>
 [GenerateSerializer, Immutable]
@@ -40,6 +42,10 @@ public sealed record CaseListing([property: Id(0)] string CaseId, [property: Id(
 /// case climbed to, usually); those inside are one count, <paramref name="LateInside"/>, once the unit's grain
 /// folds them in (<see cref="Within"/>). Kept by unit for every late unit below, the city's totals held an entry
 /// for every unit of the city that was ever late, copied twice on every case change (docs/benchmarks.md).
+/// A duplicate merged into another case is <paramref name="Received"/> and in <paramref name="ByState"/> (closed),
+/// and counted in <paramref name="Merged"/>, but not in what the rates are made of (<paramref name="Accepted"/>,
+/// <paramref name="Replied"/>, <paramref name="Rated"/>, <paramref name="Satisfied"/>): its citizen's matter is
+/// handled, and rated, as the primary case, which counts once.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record UnitTotals(
@@ -51,7 +57,8 @@ public sealed record UnitTotals(
     [property: Id(5)] int Rated,
     [property: Id(6)] int Satisfied,
     [property: Id(7)] IReadOnlyDictionary<string, int> LateByUnit,
-    [property: Id(8)] int LateInside = 0)
+    [property: Id(8)] int LateInside = 0,
+    [property: Id(9)] int Merged = 0)
 {
     public static readonly UnitTotals Empty = new(0, new Dictionary<CaseState, int>(), 0, 0, 0, 0, 0, new Dictionary<string, int>());
 
@@ -74,11 +81,12 @@ public sealed record UnitTotals(
             all.Count,
             all.GroupBy(c => c.State).ToDictionary(g => g.Key, g => g.Count()),
             all.Count(c => c.Overdue),
-            all.Count(c => c.EverAccepted),
-            all.Count(c => c.EverReplied),
-            all.Count(c => c.Rating is not null),
-            all.Count(c => c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied),
-            all.SelectMany(c => c.LateUnits).GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count()));
+            all.Count(c => c.EverAccepted && !c.Merged),
+            all.Count(c => c.EverReplied && !c.Merged),
+            all.Count(c => c.Rating is not null && !c.Merged),
+            all.Count(c => (c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied) && !c.Merged),
+            all.SelectMany(c => c.LateUnits).GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count()),
+            Merged: all.Count(c => c.Merged));
     }
 
     public static UnitTotals Sum(IEnumerable<UnitTotals> parts) => parts.Aggregate(Empty, (total, part) => total.Plus(part));
@@ -93,7 +101,8 @@ public sealed record UnitTotals(
         Rated + (sign * other.Rated),
         Satisfied + (sign * other.Satisfied),
         Combine(LateByUnit, other.LateByUnit, sign),
-        LateInside + (sign * other.LateInside));
+        LateInside + (sign * other.LateInside),
+        Merged + (sign * other.Merged));
 
     // Runs at every level for every case change: plain loops, no LINQ (it was a tenth of all allocation under appeal load).
     private static Dictionary<TKey, int> Combine<TKey>(IReadOnlyDictionary<TKey, int> left, IReadOnlyDictionary<TKey, int> right, int sign)

@@ -105,7 +105,7 @@ public sealed class CaseRecord
     /// <summary>What the case's grid keeps of it: its figures, listing and next deadline.</summary>
     public CaseSummary Summary() => new(
         State, Overdue, History.Any(e => e.Action == "accept"), History.Any(e => e.Action is "reply" or "approve" or "deny"), Rating,
-        Submission!.Category, CreateTime, [.. LateUnits], NextDeadline());
+        Submission!.Category, CreateTime, [.. LateUnits], NextDeadline(), Merged: MergedInto.Length > 0);
 
     /// <summary>The next deadline that can still pass: a city-level case climbs no further, and an overdue one is flagged once.</summary>
     public DateTimeOffset? NextDeadline() => State switch

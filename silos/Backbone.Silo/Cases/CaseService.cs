@@ -255,10 +255,11 @@ public sealed class CaseService(
             Replied = totals.Replied,
             Rated = totals.Rated,
             Satisfied = totals.Satisfied,
-            ResponseRate = Rate(totals.Accepted, totals.Received),
-            ResolutionRate = Rate(totals.Replied, totals.Received),
+            ResponseRate = Rate(totals.Accepted, totals.Received - totals.Merged),
+            ResolutionRate = Rate(totals.Replied, totals.Received - totals.Merged),
             SatisfactionRate = Rate(totals.Satisfied, totals.Rated),
             EscalationsCaused = totals.LateWithin(request.UnitCode),
+            Merged = totals.Merged,
         };
     }
 

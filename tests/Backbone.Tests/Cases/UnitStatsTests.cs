@@ -27,7 +27,10 @@ public sealed class UnitStatsTests
             var accepted = await Submit(citizen, InFirstGrid);
             var satisfied = await Submit(citizen, InFirstGrid);
             var unsatisfied = await Submit(citizen, InFirstGrid);
+            var duplicate = await Submit(citizen, InFirstGrid);
             await Submit(citizen, InOtherDistrict);
+            // The same matter reported twice: handled, and rated, as the primary; the rates count it once.
+            await admin.MergeCasesAsync(new MergeCasesRequest { PrimaryCaseId = satisfied, DuplicateCaseId = duplicate, Note = "同一件事" });
             await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = accepted });
             foreach (var id in new[] { satisfied, unsatisfied })
             {
@@ -42,22 +45,22 @@ public sealed class UnitStatsTests
             var ofGrid = await district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
             // A grid's figures are current when an action answers; the units above follow its pushes a moment later.
             var ofDistrict = await CaughtUp(district, "510104", s => s.Rated == 2);
-            var ofCity = await CaughtUp(admin, "5101", s => s.Received == 5 && s.Rated == 2);
+            var ofCity = await CaughtUp(admin, "5101", s => s.Received == 6 && s.Rated == 2);
             await RpcAssert.Fails(StatusCode.PermissionDenied, () => district.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510107" }).ResponseAsync);
             await RpcAssert.Fails(StatusCode.PermissionDenied, () => worker.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = "510104" }).ResponseAsync);
 
-            Assert.Equal(4, ofDistrict.Received);
+            Assert.Equal((5, 1), (ofDistrict.Received, ofDistrict.Merged));
             Assert.Equal(new Dictionary<string, int>
             {
                 ["CASE_STATE_DISPATCHED"] = 1,
                 ["CASE_STATE_ACCEPTED"] = 1,
-                ["CASE_STATE_CLOSED"] = 1,
+                ["CASE_STATE_CLOSED"] = 2,
                 ["CASE_STATE_IN_PROGRESS"] = 1,
             }, ofDistrict.ByState);
             Assert.Equal((3, 2, 2, 1), (ofDistrict.Accepted, ofDistrict.Replied, ofDistrict.Rated, ofDistrict.Satisfied));
-            Assert.Equal((0.75, 0.5, 0.5), (ofDistrict.ResponseRate, ofDistrict.ResolutionRate, ofDistrict.SatisfactionRate));
+            Assert.Equal((0.75, 0.5, 0.5), (ofDistrict.ResponseRate, ofDistrict.ResolutionRate, ofDistrict.SatisfactionRate)); // of the 4 that are not duplicates
             Assert.Equal(ofDistrict.Received, ofGrid.Received); // every case of the district happened in that grid
-            Assert.Equal(5, ofCity.Received);
+            Assert.Equal((6, 1), (ofCity.Received, ofCity.Merged));
             Assert.Equal(2, ofCity.ByState["CASE_STATE_DISPATCHED"]);
             expected["510104"] = ofDistrict;
             expected["5101"] = ofCity;
