@@ -77,16 +77,17 @@ public sealed record UnitTotals(
     public static UnitTotals Of(IEnumerable<CaseSummary> cases)
     {
         var all = cases.ToList();
+        var counted = all.Where(c => !c.Merged).ToList(); // what the rates are made of
         return new UnitTotals(
             all.Count,
             all.GroupBy(c => c.State).ToDictionary(g => g.Key, g => g.Count()),
             all.Count(c => c.Overdue),
-            all.Count(c => c.EverAccepted && !c.Merged),
-            all.Count(c => c.EverReplied && !c.Merged),
-            all.Count(c => c.Rating is not null && !c.Merged),
-            all.Count(c => (c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied) && !c.Merged),
+            counted.Count(c => c.EverAccepted),
+            counted.Count(c => c.EverReplied),
+            counted.Count(c => c.Rating is not null),
+            counted.Count(c => c.Rating is CaseRating.Satisfied or CaseRating.BasicallySatisfied),
             all.SelectMany(c => c.LateUnits).GroupBy(u => u).ToDictionary(g => g.Key, g => g.Count()),
-            Merged: all.Count(c => c.Merged));
+            Merged: all.Count - counted.Count);
     }
 
     public static UnitTotals Sum(IEnumerable<UnitTotals> parts) => parts.Aggregate(Empty, (total, part) => total.Plus(part));

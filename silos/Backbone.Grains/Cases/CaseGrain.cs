@@ -63,12 +63,19 @@ public sealed class CaseRecord
     [Id(28)] public long DeadlineVersion { get; set; }
 
     /// <summary>
-    /// A new case that is not a bundle, as its submission makes it: submitted, and dispatched at once when a rule routes it;
-    /// an application goes to the unit that reviews it. Not yet saved (version 0).
+    /// A new case as its submission makes it: submitted, and dispatched at once when a rule routes it; an application
+    /// goes to the unit that reviews it; a bundle's parent owns nothing and waits for its parts. Not yet saved (version 0).
     /// </summary>
     public static CaseRecord Filed(NewCase submission, DateTimeOffset now)
     {
         var filed = new CaseRecord { Submission = submission, CreateTime = now };
+        if (submission.IsBundle)
+        {
+            filed.Parts = [.. submission.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
+            filed.Record("submit", null, CaseState.Submitted, new Actor(submission.CitizenId, "citizen", null, null), $"bundle of {filed.Parts.Count} matters", now);
+            return filed;
+        }
+
         if (submission.Kind == CaseKind.Application)
         {
             // An application goes straight to the unit that reviews it; a city-level one to the city.
@@ -236,19 +243,10 @@ public sealed class CaseGrain(
             await grains.GetGrain<Abstractions.Enterprises.IEnterpriseGrain>(appeal.EnterpriseCode).AddApplication(Id);
         }
 
-        if (!appeal.IsBundle)
-        {
-            record.State = CaseRecord.Filed(appeal, clock.GetUtcNow());
-            return await Save(listForCitizen);
-        }
-
-        // The parts are the work; the parent waits for them and owns none itself.
-        Case.Submission = appeal;
-        Case.CreateTime = clock.GetUtcNow();
-        Case.Parts = [.. appeal.Parts!.Select(p => new CasePart(p.Application.Category, OpaqueIds.New(), p.After, null, false))];
-        Record("submit", null, CaseState.Submitted, new Actor(appeal.CitizenId, "citizen", null, null), $"bundle of {Case.Parts.Count} matters");
+        record.State = CaseRecord.Filed(appeal, clock.GetUtcNow());
         var saved = await Save(listForCitizen);
-        return await TryFinishFollowUps() ?? saved;
+        // A bundle's parts are the work: its first ones start now.
+        return appeal.IsBundle ? await TryFinishFollowUps() ?? saved : saved;
     }
 
     public Task<CaseSnapshot> Get(Actor by)

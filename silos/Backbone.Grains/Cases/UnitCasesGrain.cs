@@ -206,15 +206,8 @@ public sealed class UnitCasesGrain(
 
         _version = grid.State.Version;
         _watchers.Notify(watcher => watcher.CaseChanged(Code, _version, caseId));
-        // Only the changed case is recounted: its old summary out, its new one in.
-        _totals = _totals.Plus(UnitTotals.Of([summary]));
-        if (known.Summary is { } previous)
-        {
-            _totals = _totals.Plus(UnitTotals.Of([previous]), sign: -1);
-        }
-
-        _totals = _totals.Within(Code);
-
+        // Only the changed case is recounted.
+        Recount(known.Summary is { } previous ? UnitTotals.Of([previous]) : null, UnitTotals.Of([summary]));
         await TellParent();
         await TryArchiveSettled();
     }
@@ -341,17 +334,17 @@ public sealed class UnitCasesGrain(
         }
 
         _children[childCode] = (childVersion, totals);
-        // The child's old figures out, its new ones in: no recount over every child.
+        // No recount over every child.
         _version += childVersion - (had ? known.Version : 0);
-        _totals = _totals.Plus(totals);
-        if (had)
-        {
-            _totals = _totals.Plus(known.Totals, sign: -1);
-        }
-
-        _totals = _totals.Within(Code);
-
+        Recount(had ? known.Totals : null, totals);
         await TellParent();
+    }
+
+    /// <summary>The totals with <paramref name="old"/> figures out and <paramref name="new"/> ones in, folded as this unit's.</summary>
+    private void Recount(UnitTotals? old, UnitTotals @new)
+    {
+        var plus = _totals.Plus(@new);
+        _totals = (old is null ? plus : plus.Plus(old, sign: -1)).Within(Code);
     }
 
     public Task<(long Version, UnitTotals Totals)> Get() => Task.FromResult((_version, _totals));

@@ -14,7 +14,7 @@ namespace Backbone.Silo.Cases;
 /// (figures, listing, deadline) beside the citizen's case list.
 /// </summary>
 /// <remarks>
-/// Only a submission that sets nothing else off qualifies (<see cref="Files"/>): not a bundle or its part, not an
+/// Only a submission that sets nothing else off qualifies (<see cref="CanFile"/>): not a bundle or its part, not an
 /// enterprise's application. A case already stored (a retry, or another submission under a used request id) and a
 /// case whose grid or list could not be told are left to the case's grain, which answers the retry or finishes the
 /// telling (<see cref="ICaseGrain.Submit"/>). No grain of a case activates before its record exists: its id is
@@ -26,7 +26,7 @@ public sealed partial class CaseFiling(
     TimeProvider clock,
     ILogger<CaseFiling> logger)
 {
-    public static bool Files(NewCase submission) =>
+    public static bool CanFile(NewCase submission) =>
         !submission.IsBundle && submission.ParentCaseId.Length == 0 && submission.EnterpriseCode.Length == 0;
 
     /// <returns>The stored case, its grid and its citizen's list told; null when the case's grain must answer.</returns>

@@ -50,7 +50,7 @@ public sealed class CaseService(
         var caseId = hasher.CaseId(citizenId, requestId);
         try
         {
-            return (CaseFiling.Files(submission) ? await filing.TryFile(caseId, submission) : null)
+            return (CaseFiling.CanFile(submission) ? await filing.TryFile(caseId, submission) : null)
                 ?? await grains.GetGrain<ICaseGrain>(caseId).Submit(submission);
         }
         catch (DomainException e) when (e.Kind == DomainErrorKind.AlreadyExists)
