@@ -129,6 +129,7 @@ public static class BackboneHost
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, options.Cases.DeadlineCheckPeriod.Ticks)));
 
         GrainInterfaceTypeCache.AddTo(builder.Services);
+        CollectionExpressionCodec.AddTo(builder.Services);
         builder.UseOrleans(silo =>
         {
             silo.AddBackboneCluster(options, builder.Configuration);

@@ -11,9 +11,7 @@ namespace Backbone.Tests.Storage;
 /// <summary>A real SQLite store in a fresh temp directory, with the Orleans serializer the silo uses.</summary>
 public sealed class SqliteStore : IDisposable
 {
-    private static readonly ServiceProvider Serialization = new ServiceCollection()
-        .AddSerializer(serializer => serializer.AddAssembly(typeof(CitizenState).Assembly))
-        .BuildServiceProvider();
+    private static readonly ServiceProvider Serialization = SiloSerialization();
 
     private DataDirectory _directory;
 
@@ -26,12 +24,14 @@ public sealed class SqliteStore : IDisposable
 
     public string Path { get; }
 
+    public static Serializer Serializer => Serialization.GetRequiredService<Serializer>();
+
     public SqliteDatabase Database { get; private set; }
 
     public SqliteGrainStorage GrainStorage(string name = "Default") => new(
         name,
         Database,
-        new OrleansGrainStorageSerializer(Serialization.GetRequiredService<Serializer>()),
+        new OrleansGrainStorageSerializer(Serializer),
         Serialization.GetRequiredService<IActivatorProvider>());
 
     public SqliteReminderTable ReminderTable() => new(Database);
@@ -52,5 +52,12 @@ public sealed class SqliteStore : IDisposable
         Database.Dispose();
         _directory.Dispose();
         Directory.Delete(Path, recursive: true);
+    }
+
+    private static ServiceProvider SiloSerialization()
+    {
+        var services = new ServiceCollection().AddSerializer(serializer => serializer.AddAssembly(typeof(CitizenState).Assembly));
+        CollectionExpressionCodec.AddTo(services);
+        return services.BuildServiceProvider();
     }
 }
