@@ -83,6 +83,36 @@ public sealed class CaseArchiveTests
         Assert.Equal(duplicates[0], missed.Changed[^1].CaseId); // the latest change: the co-handler's release
     }
 
+    [Fact]
+    public async Task Closed_cases_wait_in_the_index_until_their_time_and_are_archived_by_the_first_change_after_it()
+    {
+        await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with
+        {
+            ExtraArgs = ["--Backbone:Cases:ArchiveChunkSize=4", "--Backbone:Cases:ArchiveAfter=00:00:03"],
+        });
+        var citizen = await node.CasesAsCitizenAsync();
+        var dispatcher = await node.CasesAsStaffAsync(TestIdentity.CityAdminMobile);
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        var firstChunk = grains.GetGrain<IGridCasesChunkGrain>($"{TestIdentity.GridWorkerUnit}/0");
+
+        var primary = await Submit(citizen, "夜市油烟 night market smoke");
+        var duplicates = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            duplicates.Add(await Submit(citizen, $"油烟第{i}次 smoke again {i}"));
+            await dispatcher.MergeCasesAsync(new MergeCasesRequest { PrimaryCaseId = primary, DuplicateCaseId = duplicates[^1], Note = "同一夜市 same market" });
+        }
+
+        // A chunk's worth closed, but not yet for long enough: a change now archives nothing.
+        await Submit(citizen, "另一件事 something else");
+        Assert.Empty(await firstChunk.Get());
+
+        // Once they have waited, the next change archives them, oldest first.
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await Submit(citizen, "又一件事 one more thing");
+        Assert.Equal(duplicates, (await firstChunk.Get()).Select(c => c.CaseId));
+    }
+
     private static async Task<List<string>> ListAll(CaseService.CaseServiceClient staff, ListCasesRequest request)
     {
         var all = new List<string>();
