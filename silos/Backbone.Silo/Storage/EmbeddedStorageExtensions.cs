@@ -17,7 +17,7 @@ public static class EmbeddedStorageExtensions
         silo.Services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (services, name) => new SqliteGrainStorage(
             name,
             services.GetRequiredService<SqliteDatabase>(),
-            new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
+            services.GetRequiredService<Serializer>(),
             services.GetRequiredService<IActivatorProvider>()));
         silo.AddReminders();
         silo.Services.AddSingleton<IReminderTable, SqliteReminderTable>();

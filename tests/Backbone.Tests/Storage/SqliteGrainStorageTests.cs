@@ -196,6 +196,20 @@ public sealed class SqliteGrainStorageTests : IDisposable
         Assert.DoesNotContain("WITHOUT ROWID", schema, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_state_is_stored_byte_for_byte_as_builds_that_used_orleans_storage_serializer_stored_it()
+    {
+        var written = Citizen("司马相如 Sima Xiangru");
+        await _store.GrainStorage().WriteStateAsync(StateName, _grain, written);
+
+        var stored = await _store.Database.ReadAsync(async session => (byte[])(await session.Command(
+            "SELECT payload FROM grain_state WHERE state_name = $state AND grain_id = $grain",
+            ("$state", StateName), ("$grain", _grain.ToString())).ExecuteScalarAsync())!);
+
+        // So a data directory, or a cluster's store, shared with an older build reads the same either way.
+        Assert.Equal(new OrleansGrainStorageSerializer(SqliteStore.Serializer).Serialize(written.State).ToArray(), stored);
+    }
+
     private async Task<GrainState<CitizenState>> ReadBack()
     {
         var state = new GrainState<CitizenState>(new CitizenState());

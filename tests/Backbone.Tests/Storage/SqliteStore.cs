@@ -31,7 +31,7 @@ public sealed class SqliteStore : IDisposable
     public SqliteGrainStorage GrainStorage(string name = "Default") => new(
         name,
         Database,
-        new OrleansGrainStorageSerializer(Serializer),
+        Serializer,
         Serialization.GetRequiredService<IActivatorProvider>());
 
     public SqliteReminderTable ReminderTable() => new(Database);
