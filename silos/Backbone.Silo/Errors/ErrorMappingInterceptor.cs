@@ -75,7 +75,10 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         return false;
     }
 
-    public static RpcException ToRpcException(DomainException exception)
+    public static RpcException ToRpcException(DomainException exception) => ToStatus(exception).ToRpcException();
+
+    /// <summary>The <c>google.rpc.Status</c> of <see cref="ToRpcException"/>, for answers written outside the gRPC pipeline.</summary>
+    public static Status ToStatus(DomainException exception)
     {
         var status = new Status { Code = (int)ToCode(exception.Kind), Message = exception.Message };
         if (exception.PreconditionType is { } type)
@@ -98,7 +101,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after) }));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 
     private static Code ToCode(DomainErrorKind kind) => kind switch

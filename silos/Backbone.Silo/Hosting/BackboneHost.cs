@@ -68,7 +68,7 @@ public static class BackboneHost
         app.UseRouting();
         app.UseCors();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
-        app.UseJsonBodyCheck();
+        app.UseJsonRequestCheck();
         app.UseAuthorization(); // only the cluster view's endpoints carry a policy; gRPC calls pass straight through
 
         // WebApplication adds UseAuthentication to the whole pipeline unless told it is placed; left

@@ -62,6 +62,143 @@ public sealed class JsonGatewayTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_that_does_not_fit_the_request_is_refused_naming_each_field_and_nothing_is_filed()
+    {
+        using var http = await CitizenHttp("openid citizen.profile cases.submit");
+        var requestId = TestData.RequestId();
+
+        // A number where a string goes, a word where a number goes, and a misspelt optional field that transcoding
+        // would have dropped without a word (the appeal filed without its attachments).
+        var misfit = await Post(http, "/v1/appeals", $$"""
+            {"requestId": "{{requestId}}", "category": 5, "description": "路灯不亮（字段写错）",
+             "location": {"latitude": "north", "longitude": 104.063}, "attachmentRef": ["photo-1"]}
+            """);
+        var duplicate = await Post(http, "/v1/appeals", $$"""{"requestId": "{{requestId}}", "requestId": "{{TestData.RequestId()}}"}""");
+        var notUtf8 = await http.PostAsync("/v1/appeals", new ByteArrayContent([.. "{\"description\": \""u8, 0xFF, 0xFE, .. "\"}"u8])
+        {
+            Headers = { ContentType = MediaTypeHeaderValue.Parse("application/json") },
+        });
+        var manyWrong = await Post(http, "/v1/appeals", "{" + string.Join(',', Enumerable.Range(0, 5_000).Select(i => $"\"f{i}\": 1")) + "}");
+        var badQuery = await http.GetAsync("/v1/cases:mine?pageSize=lots");
+        var cacheBuster = await http.GetAsync("/v1/cases:mine?_=1765094400000"); // names no field: left alone
+        var filed = await http.PostAsJsonAsync("/v1/appeals", new
+        {
+            requestId,
+            category = "road",
+            description = "路灯不亮（字段写错）",
+            location = new { latitude = 30.59, longitude = 104.063 },
+            attachmentRefs = new[] { "photo-1" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, misfit.StatusCode);
+        Assert.Equal(
+            ["attachmentRef: is not a field of SubmitAppealRequest; did you mean attachmentRefs?", "category: must be a string", "location.latitude: must be a number"],
+            (await Violations(misfit)).Order());
+        Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+        Assert.Contains("Duplicate property 'requestId'", (await duplicate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString());
+        Assert.Equal(["description: must be text: valid UTF-8, without half of a UTF-16 surrogate pair"], await Violations(notUtf8));
+        Assert.Equal(20, (await Violations(manyWrong)).Count()); // the first twenty: an answer no larger than the question
+        Assert.Equal(["page_size: must be a whole number from -2147483648 to 2147483647"], await Violations(badQuery));
+        Assert.Equal(HttpStatusCode.OK, cacheBuster.StatusCode);
+        // Nothing of the refused calls was stored: the request id is still free, and the appeal is filed whole.
+        var appeal = await filed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, filed.StatusCode);
+        Assert.Equal("photo-1", appeal.GetProperty("attachmentRefs")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Every_JSON_route_names_each_field_of_a_body_or_query_that_does_not_fit()
+    {
+        using var http = await CitizenHttp("openid citizen.profile cases.submit");
+        using var document = JsonDocument.Parse(await http.GetStringAsync("openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var checkedRoutes = 0;
+
+        foreach (var route in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in route.Value.EnumerateObject())
+            {
+                var path = System.Text.RegularExpressions.Regex.Replace(route.Name, "{[^}]+}", "x");
+                var method = new HttpMethod(operation.Name.ToUpperInvariant());
+                var expected = new List<string>();
+                using var request = new HttpRequestMessage(method, path);
+                if (operation.Value.TryGetProperty("requestBody", out var requestBody))
+                {
+                    // Every field of the body given a value of the wrong JSON type, and one field the message lacks.
+                    var schema = Resolve(schemas, requestBody.GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+                    var body = new Dictionary<string, object> { ["notAField"] = 1 };
+                    expected.Add("notAField"); // named as sent
+                    foreach (var field in schema.GetProperty("properties").EnumerateObject())
+                    {
+                        if (WrongValue(Resolve(schemas, field.Value)) is { } wrong)
+                        {
+                            body[field.Name] = wrong;
+                            expected.Add(SnakeCase(field.Name));
+                        }
+                    }
+
+                    request.Content = JsonContent.Create(body);
+                }
+                else
+                {
+                    // Every query parameter that is a number, true or false, or one of a list of names, given a word.
+                    var query = operation.Value.TryGetProperty("parameters", out var parameters)
+                        ? parameters.EnumerateArray()
+                            .Where(p => p.GetProperty("in").GetString() == "query"
+                                && (Resolve(schemas, p.GetProperty("schema")).TryGetProperty("enum", out _)
+                                    || Resolve(schemas, p.GetProperty("schema")).GetProperty("type").GetString() is "integer" or "number" or "boolean"))
+                            .Select(p => p.GetProperty("name").GetString()!).ToList()
+                        : [];
+                    if (query.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    request.RequestUri = new Uri(path + "?" + string.Join('&', query.Select(q => q + "=zzz")), UriKind.Relative);
+                    expected.AddRange(query.Select(SnakeCase));
+                }
+
+                using var answer = await http.SendAsync(request);
+
+                Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{method} {route.Name}: {answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+                // A route whose body is one field of the request (PUT /v1/facilities/{id}: the facility) names them under it.
+                var named = (await Violations(answer)).Select(v => v[..v.IndexOf(':')])
+                    .Select(field => request.Content is null ? field : field.Split('.')[^1]).ToList();
+                Assert.True(expected.Order().SequenceEqual(named.Order()), $"{method} {route.Name}: expected {string.Join(", ", expected)}; named {string.Join(", ", named)}");
+                checkedRoutes++;
+            }
+        }
+
+        Assert.True(checkedRoutes > 30, $"only {checkedRoutes} routes checked");
+
+        static JsonElement Resolve(JsonElement schemas, JsonElement schema) =>
+            schema.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!.Split('/')[^1]) : schema;
+
+        // A value no reading of the field accepts: an object for a string, number, boolean or list; a string for a message.
+        static object? WrongValue(JsonElement schema) =>
+            schema.TryGetProperty("enum", out _) || (schema.TryGetProperty("type", out var type) && type.GetString() != "object") ? new { wrong = true }
+            : "not an object"; // a message, a map
+
+        static string SnakeCase(string name) =>
+            string.Concat(name.Select(c => char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : c.ToString()));
+    }
+
+    private static Task<HttpResponseMessage> Post(HttpClient http, string path, string json) =>
+        http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    // "field: description" for each field violation of a JSON status.
+    private static async Task<IEnumerable<string>> Violations(HttpResponseMessage answer)
+    {
+        var status = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(3, status.GetProperty("code").GetInt32()); // INVALID_ARGUMENT
+        return status.GetProperty("details").EnumerateArray()
+            .Where(d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest")
+            .SelectMany(d => d.GetProperty("fieldViolations").EnumerateArray())
+            .Select(v => $"{v.GetProperty("field").GetString()}: {v.GetProperty("description").GetString()}")
+            .ToList();
+    }
+
+    [Fact]
     public async Task A_read_labelled_as_JSON_without_a_body_is_served()
     {
         using var http = await CitizenHttp("openid citizen.profile cases.submit");
