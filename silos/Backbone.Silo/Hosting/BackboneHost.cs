@@ -207,6 +207,7 @@ public static class BackboneHost
         builder.Services.AddGrpcReflection();
         // The store's check is one instance (registered with the store), so its reused answer is shared.
         builder.Services.AddGrpcHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        builder.Services.RefuseUnreadableRequests(); // after every AddGrpc*: each registers grpc-dotnet's binder again
     }
 
     private static void MapBackboneEndpoints(this WebApplication app, BackboneOptions options)
