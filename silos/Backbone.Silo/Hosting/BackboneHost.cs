@@ -168,11 +168,13 @@ public static class BackboneHost
         builder.Services.AddSingleton<RpcMetrics>();
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
+        builder.Services.AddSingleton<TextFieldsInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<RpcMetrics>(); // first, so it sees every refusal too
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
+            grpc.Interceptors.Add<TextFieldsInterceptor>(); // inside the mapping, which turns its refusal into INVALID_ARGUMENT
         }).AddJsonTranscoding(json => // the JSON gateway: every RPC with a google.api.http route
                                       // Error details the services attach, so JSON error bodies can carry them.
             json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(

@@ -298,6 +298,23 @@ public sealed class CaseFlowTests(BackboneFixture fixture)
     }
 
     [Fact]
+    public async Task Text_with_control_characters_is_refused_and_text_across_lines_is_kept()
+    {
+        var citizen = await Citizen();
+        var binary = Appeal("noise", "噪音\0扰民\u001b[31m");
+        binary.AttachmentRefs.Add("oss://appeals/ok.jpg");
+        binary.AttachmentRefs.Add("oss://appeals/\u0007.jpg");
+        var lines = Appeal("noise", "第一行：楼下KTV\r\n第二行：\t凌晨两点仍在营业\n（完）");
+
+        var error = await RpcAssert.Fails(StatusCode.InvalidArgument, () => citizen.SubmitAppealAsync(binary).ResponseAsync);
+        var kept = await citizen.SubmitAppealAsync(lines);
+
+        Assert.Equal(["description", "attachment_refs[1]"], RpcAssert.ViolatedFields(error));
+        Assert.Equal("第一行：楼下KTV\r\n第二行：\t凌晨两点仍在营业\n（完）", (await citizen.GetCaseAsync(new GetCaseRequest { CaseId = kept.CaseId })).Description);
+        Assert.DoesNotContain((await citizen.ListMyCasesAsync(new ListMyCasesRequest { PageSize = 100 })).Cases, c => c.Description.StartsWith("噪音", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_same_request_id_gives_the_same_case()
     {
         var citizen = await Citizen();
