@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Backbone.Grains.Abstractions.Errors;
 using Backbone.Silo.Errors;
+using Backbone.Silo.Security;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -8,14 +9,12 @@ namespace Backbone.Silo.Gateway;
 
 /// <summary>
 /// Guards the JSON gateway's requests before transcoding sees them, and answers what it refuses with a JSON
-/// <c>google.rpc.Status</c>: a body larger than <see cref="MaxBodyBytes"/> (413); a body that is not JSON, or names
+/// <c>google.rpc.Status</c>: a body larger than <see cref="RequestSize.MaxBytes"/> (413); a body that is not JSON, or names
 /// a property twice (400; transcoding would answer a malformed body with 500); a body or query parameter that
 /// does not fit the RPC's request message (400, a field violation naming each field; <see cref="JsonRequestShape"/>).
 /// </summary>
 public static class JsonRequestCheck
 {
-    public const long MaxBodyBytes = 64 * 1024;
-
     // A property named twice is read by some parsers as its first value and by others as its last: refused.
     private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
 
@@ -54,7 +53,7 @@ public static class JsonRequestCheck
         {
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
-                limit.MaxRequestBodySize = MaxBodyBytes;
+                limit.MaxRequestBodySize = RequestSize.MaxBytes;
             }
 
             byte[] body;
@@ -77,7 +76,7 @@ public static class JsonRequestCheck
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
-                await JsonStatus.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {MaxBodyBytes} bytes.");
+                await JsonStatus.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {RequestSize.MaxBytes} bytes.");
                 return;
             }
 

@@ -171,6 +171,7 @@ public static class BackboneHost
         builder.Services.AddSingleton<TextFieldsInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
+            grpc.MaxReceiveMessageSize = RequestSize.MaxBytes;
             grpc.Interceptors.Add<RpcMetrics>(); // first, so it sees every refusal too
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();

@@ -8,7 +8,8 @@ namespace Backbone.Tests.Security;
 /// <summary>
 /// Bytes that are no valid request message, as a broken or hostile client sends them: refused as INVALID_ARGUMENT
 /// naming the message and what is wrong with it, where grpc-dotnet alone answered UNKNOWN ("Exception was thrown
-/// by handler.") and logged an error with its stack trace for every one.
+/// by handler.") and logged an error with its stack trace for every one. And more bytes than any request needs,
+/// refused before they are held.
 /// </summary>
 [Collection(SharedNodeCollection.Name)]
 public sealed class UnreadableRequestTests(BackboneFixture fixture)
@@ -43,6 +44,17 @@ public sealed class UnreadableRequestTests(BackboneFixture fixture)
         var whole = new SubmitAppealRequest { RequestId = TestData.RequestId(), Description = "路灯不亮" }.ToByteArray();
 
         await RpcAssert.Fails(StatusCode.Unauthenticated, () => Send(whole)); // no token sent: read, then refused for that
+    }
+
+    [Fact]
+    public async Task A_request_larger_than_64_KiB_is_refused_unread_whoever_sends_it()
+    {
+        var citizen = new CaseService.CaseServiceClient(fixture.Node.Channel); // no token: the size is checked first
+        var oversized = new SubmitAppealRequest { RequestId = TestData.RequestId(), Description = new string('长', 30_000) }; // 90 KB in UTF-8
+
+        var error = await RpcAssert.Fails(StatusCode.ResourceExhausted, () => citizen.SubmitAppealAsync(oversized).ResponseAsync);
+
+        Assert.Contains("exceeds the maximum configured message size", error.Status.Detail);
     }
 
     private Task<byte[]> Send(byte[] bytes) =>
