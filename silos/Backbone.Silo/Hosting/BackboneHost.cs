@@ -67,6 +67,7 @@ public static class BackboneHost
         // The web port also serves the JSON gateway and gRPC-Web, to the browser origins configured.
         app.UseRouting();
         app.UseCors();
+        app.UseGrpcWebTextCheck();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseJsonRequestCheck();
         app.UseAuthorization(); // only the cluster view's endpoints carry a policy; gRPC calls pass straight through

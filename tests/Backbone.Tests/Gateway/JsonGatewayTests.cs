@@ -229,6 +229,22 @@ public sealed class JsonGatewayTests(BackboneFixture fixture)
     }
 
     [Theory]
+    [InlineData("!!not base64##", "3", "The gRPC-Web text request is not base64.")]
+    [InlineData("AAAAAAQKAm1l", "16", null)] // GetCitizen(me), framed and encoded: read, and refused only for want of a token
+    public async Task A_gRPC_Web_text_call_is_read_as_base64_or_refused_as_an_invalid_argument(string body, string status, string? message)
+    {
+        using var http = new HttpClient { BaseAddress = Node.Identity.Provider };
+
+        using var answer = await http.PostAsync("/backbone.v1.CitizenService/GetCitizen", new StringContent(body, null, "application/grpc-web-text"));
+
+        Assert.Equal(status, answer.Headers.GetValues("grpc-status").Single());
+        if (message is not null)
+        {
+            Assert.Equal(message, answer.Headers.GetValues("grpc-message").Single());
+        }
+    }
+
+    [Theory]
     [InlineData(NodeSettings.AllowedOrigin, true)]
     [InlineData("https://evil.example.com", false)]
     public async Task Only_configured_origins_may_call_from_a_browser(string origin, bool allowed)

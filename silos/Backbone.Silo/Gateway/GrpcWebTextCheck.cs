@@ -1,0 +1,79 @@
+using System.Buffers.Text;
+using Backbone.Silo.Security;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Backbone.Silo.Gateway;
+
+/// <summary>
+/// A gRPC-Web call in text mode (<c>application/grpc-web-text</c>, the request base64-encoded, as browsers without
+/// binary streams send it) whose body is not base64 is refused with <c>INVALID_ARGUMENT</c>. grpc-dotnet's decoder
+/// answered it with <c>UNKNOWN</c> and left two errors in the log, its own and Kestrel's, for every such request.
+/// The body is read here first (it is small: a request of at most <see cref="RequestSize.MaxBytes"/>, a third more as
+/// base64) and handed on as read.
+/// </summary>
+public static class GrpcWebTextCheck
+{
+    private const int MaxBase64Bytes = (RequestSize.MaxBytes + 5 + 2) / 3 * 4; // the message and its 5-byte frame header, as base64
+
+    public static void UseGrpcWebTextCheck(this IApplicationBuilder app) =>
+        app.Use(next => http => http.Request.ContentType?.StartsWith("application/grpc-web-text", StringComparison.OrdinalIgnoreCase) == true
+            ? CheckAsync(http, next)
+            : next(http));
+
+    private static async Task CheckAsync(HttpContext http, RequestDelegate next)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBase64Bytes;
+        }
+
+        using var body = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            Refuse(http, 8, $"The request is larger than {RequestSize.MaxBytes} bytes."); // RESOURCE_EXHAUSTED, as for any call
+            return;
+        }
+
+        if (!IsBase64(body.GetBuffer().AsSpan(0, (int)body.Length)))
+        {
+            Refuse(http, 3, "The gRPC-Web text request is not base64."); // INVALID_ARGUMENT
+            return;
+        }
+
+        body.Position = 0;
+        http.Request.Body = body;
+        await next(http);
+    }
+
+    // One or more base64 strings, each padded to whole groups of four, one after another (a client may send each
+    // frame encoded on its own).
+    private static bool IsBase64(ReadOnlySpan<byte> text)
+    {
+        while (!text.IsEmpty)
+        {
+            var end = text.IndexOf((byte)'=');
+            var padded = end < 0 ? text.Length : (end + 4) / 4 * 4; // the group that holds the padding ends the string
+            if (padded > text.Length || !Base64.IsValid(text[..padded]))
+            {
+                return false;
+            }
+
+            text = text[padded..];
+        }
+
+        return true;
+    }
+
+    // A trailers-only answer, as gRPC-Web clients read a refusal: the status in the headers, no body.
+    private static void Refuse(HttpContext http, int code, string message)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/grpc-web-text";
+        http.Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["grpc-message"] = message;
+    }
+}
