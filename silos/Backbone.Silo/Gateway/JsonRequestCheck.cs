@@ -37,15 +37,11 @@ public static class JsonRequestCheck
         var input = rpc.MethodDescriptor.InputType;
         var bodyField = rpc.HttpRule.Body;
         var violations = new List<FieldViolation>();
-        if (bodyField != "*")
+        foreach (var (name, values) in request.Query.TakeWhile(_ => violations.Count < JsonRequestShape.MaxViolations))
         {
-            // Transcoding binds the query to the fields the route and the body leave.
-            foreach (var (name, values) in request.Query.TakeWhile(_ => violations.Count < JsonRequestShape.MaxViolations))
+            if (BoundFromQuery(name))
             {
-                if (!request.RouteValues.ContainsKey(name) && (bodyField.Length == 0 || !(name == bodyField || name.StartsWith(bodyField + ".", StringComparison.Ordinal))))
-                {
-                    JsonRequestShape.CheckQuery(name, values, input, violations);
-                }
+                JsonRequestShape.CheckQuery(name, values, input, violations);
             }
         }
 
@@ -91,5 +87,9 @@ public static class JsonRequestCheck
         }
 
         await next(http);
+
+        // As transcoding binds the query: to the fields that neither the route nor the body holds.
+        bool BoundFromQuery(string name) => bodyField != "*" && !request.RouteValues.ContainsKey(name)
+            && (bodyField.Length == 0 || (name != bodyField && !name.StartsWith(bodyField + ".", StringComparison.Ordinal)));
     }
 }

@@ -21,6 +21,8 @@ public static class JsonRequestShape
     /// <summary>A body of many wrong fields is answered with the first of them, not with an answer larger than itself.</summary>
     public const int MaxViolations = 20;
 
+    private const string NotText = "must be text: valid UTF-8, without half of a UTF-16 surrogate pair";
+
     private static readonly ConcurrentDictionary<MessageDescriptor, FrozenDictionary<string, FieldDescriptor>> FieldsByName = new();
 
     /// <summary>
@@ -271,8 +273,6 @@ public static class JsonRequestShape
 
     private static bool IsNamedFloat(JsonElement value) =>
         value.ValueKind == JsonValueKind.String && TryGetText(value, out var text) && text is "NaN" or "Infinity" or "-Infinity";
-
-    private const string NotText = "must be text: valid UTF-8, without half of a UTF-16 surrogate pair";
 
     private static bool TryGetText(JsonElement value, out string text)
     {

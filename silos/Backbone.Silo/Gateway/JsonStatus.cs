@@ -6,9 +6,12 @@ namespace Backbone.Silo.Gateway;
 /// <summary>Answers an HTTP request with a JSON <c>google.rpc.Status</c>, as the JSON gateway's own errors look.</summary>
 public static class JsonStatus
 {
-    // As transcoding writes a status: every field, defaults included, and the details the services attach.
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)
-        .WithTypeRegistry(TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor)));
+    /// <summary>The error details the services attach, which JSON error bodies carry (transcoding's and these alike).</summary>
+    public static readonly TypeRegistry ErrorDetails = TypeRegistry.FromMessages(
+        Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.PreconditionFailure.Descriptor);
+
+    // As transcoding writes a status: every field, defaults included.
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithTypeRegistry(ErrorDetails));
 
     public static Task WriteAsync(HttpContext http, int status, int code, string message) =>
         WriteAsync(http, status, new Google.Rpc.Status { Code = code, Message = message });

@@ -177,10 +177,7 @@ public static class BackboneHost
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
             grpc.Interceptors.Add<TextFieldsInterceptor>(); // inside the mapping, which turns its refusal into INVALID_ARGUMENT
-        }).AddJsonTranscoding(json => // the JSON gateway: every RPC with a google.api.http route
-                                      // Error details the services attach, so JSON error bodies can carry them.
-            json.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
-                Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.PreconditionFailure.Descriptor));
+        }).AddJsonTranscoding(json => json.TypeRegistry = JsonStatus.ErrorDetails); // the JSON gateway: every RPC with a google.api.http route
         // Metrics for Prometheus at /metrics: every RPC (RpcMetrics), the city's cases by state, Orleans
         // (activations, messages), the runtime.
         builder.Services.AddHostedService<CaseCountsGauge>();
