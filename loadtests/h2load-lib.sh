@@ -1,14 +1,18 @@
 # Sourced by the h2load scripts (h2load-open.sh, h2load-peak.sh): the kit's methods, h2load's open model, the
 # node's /metrics and percentiles of h2load's per-request logs. Expects KIT and WORK (a scratch directory) set.
-TARGET=${TARGET:-http://127.0.0.1:5100} METRICS=${METRICS:-http://127.0.0.1:5080/metrics}
+TARGET=${TARGET:-http://127.0.0.1:5100} WEB=${WEB:-http://127.0.0.1:5080} METRICS=${METRICS:-$WEB/metrics}
 command -v h2load > /dev/null || { echo "h2load is missing: apt-get install -y nghttp2-client" >&2; exit 2; }
 
-# kit_method NAME: sets PATH_, TOKEN, BODIES (one per h2load process; nearby has eight points of the city) and RPC.
+# kit_method NAME: sets PATH_, TOKEN, BODIES (one per h2load process; nearby has eight points of the city), RPC, and
+# JSON_URL for a method called as mini-programs call it, JSON over HTTP/1.1 on the web port (nearby-json).
 kit_method() {
+  JSON_URL=
   case $1 in
     health) PATH_=grpc.health.v1.Health/Check TOKEN= BODIES=("$KIT"/health.bin{,,,,,,,}) RPC=Check ;;
     citizen-me) PATH_=backbone.v1.CitizenService/GetCitizen TOKEN=$(cat "$KIT/citizen.token") BODIES=("$KIT"/citizen-me.bin{,,,,,,,}) RPC=GetCitizen ;;
     nearby) PATH_=backbone.v1.ServiceCircleService/FindNearby TOKEN=$(cat "$KIT/partner.token") BODIES=("$KIT"/nearby-*.bin) RPC=FindNearby ;;
+    nearby-json) JSON_URL="$WEB/v1/facilities:nearby?location.latitude=30.66&location.longitude=104.06" TOKEN=$(cat "$KIT/partner.token")
+      BODIES=(- - - - - - - -) RPC=FindNearby ;;
     *) echo "unknown method $1" >&2; exit 2 ;;
   esac
 }
@@ -24,12 +28,16 @@ h2load_start() {
   kit_method "$method"
   connections=$(( 16 / ${#BODIES[@]} ))
   for i in "${!BODIES[@]}"; do
-    local args=(-t 1 -c "$connections" -D "$seconds" -H 'content-type: application/grpc' -H 'te: trailers' -d "${BODIES[$i]}")
+    local args=(-t 1 -c "$connections" -D "$seconds")
+    # HTTP/1.1 has one call in flight per connection: the JSON form gets eight times the connections.
+    if [ -n "$JSON_URL" ]; then args=(-t 1 -c $(( connections * 8 )) -D "$seconds" --h1)
+    else args+=(-H 'content-type: application/grpc' -H 'te: trailers' -d "${BODIES[$i]}"); fi
     [ -n "$TOKEN" ] && args+=(-H "authorization: Bearer $TOKEN")
-    if [ "$rate" = peak ]; then args+=(-m 50)
+    if [ -n "$JSON_URL" ]; then [ "$rate" = peak ] || args+=(--rps $(( (rate + 128 - 1) / 128 )))
+    elif [ "$rate" = peak ]; then args+=(-m 50)
     else args+=(-m 64 --rps $(( (rate + 16 - 1) / 16 ))); fi
     [ -n "$warm_up" ] && args+=(--warm-up-time "$warm_up" --log-file "$WORK/log.$tag.$i")
-    h2load "${args[@]}" "$TARGET/$PATH_" > "$WORK/out.$tag.$i" &
+    h2load "${args[@]}" "${JSON_URL:-$TARGET/$PATH_}" > "$WORK/out.$tag.$i" &
   done
 }
 

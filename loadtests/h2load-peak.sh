@@ -3,6 +3,7 @@
 # tokens and bodies `Backbone.LoadTests --h2load-kit KIT` wrote):
 #
 #   loadtests/h2load-peak.sh KIT ESSENTIAL_RATE FLOOD_RATE [CYCLES] [ON_SECONDS] [OFF_SECONDS]
+#   FLOOD=nearby-json loadtests/h2load-peak.sh ...   # the flood as mini-programs send it: JSON over HTTP/1.1
 #
 # GetCitizen(me) runs open at ESSENTIAL_RATE calls/s throughout (ESSENTIAL=health for the bare health check);
 # FindNearby (deferrable) floods at FLOOD_RATE calls/s for ON_SECONDS, then stops for OFF_SECONDS, CYCLES
@@ -28,7 +29,7 @@ sleep $(( 3 + OFF ))
 : > "$WORK/windows"
 for cycle in $(seq "$CYCLES"); do
   start=$(now)
-  h2load_start nearby "flood.$cycle" "$FLOOD_RATE" "$ON"
+  h2load_start "${FLOOD:-nearby}" "flood.$cycle" "$FLOOD_RATE" "$ON"
   wait $(jobs -p | grep -vxF "$essential")
   echo "$start $(now)" >> "$WORK/windows"
   echo "cycle $cycle: flood of $(h2load_rate "flood.$cycle") calls/s for $ON s" >&2

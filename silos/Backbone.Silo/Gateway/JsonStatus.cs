@@ -20,6 +20,8 @@ public static class JsonStatus
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        return http.Response.WriteAsync(Formatter.Format(body));
+        return http.Response.WriteAsync(Format(body));
     }
+
+    public static string Format(Google.Rpc.Status status) => Formatter.Format(status);
 }

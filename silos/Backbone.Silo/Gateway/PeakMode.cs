@@ -78,24 +78,27 @@ public sealed partial class PeakMode(IOptionsMonitor<BackboneOptions.PeakModeSet
 }
 
 /// <summary>
-/// The cheap way to refuse: a deferrable call over native gRPC is answered in peak mode before routing,
-/// from its path alone, with a trailers-only response made once per method at start (no message
-/// parsed, no token checked, no exception thrown). A refusal then costs less than a health check, which
-/// matters because in a flood most calls are refusals. It is the answer
-/// <see cref="ErrorMappingInterceptor.ComeBackLater"/> gives, pushback included; gRPC-Web and JSON calls
-/// are refused that way in <see cref="Security.CallerAuthorizationInterceptor"/>.
+/// The cheap way to refuse: a deferrable call is answered in peak mode before the gRPC pipeline, with an answer
+/// made once per method at start (no message parsed, no token checked, no exception thrown). A refusal then costs
+/// less than a health check, which matters because in a flood most calls are refusals. It is the answer
+/// <see cref="ErrorMappingInterceptor.ComeBackLater"/> gives (pushback included), and is counted in /metrics as
+/// that one is. Native gRPC calls are refused before routing, from their path alone; JSON and gRPC-Web calls, as
+/// mini-programs and pages make them, once routed and given their CORS headers (<see cref="UseWebPeakModeRefusal"/>).
+/// <see cref="Security.CallerAuthorizationInterceptor"/> refuses whatever reaches it while peak mode comes on.
 /// </summary>
 public static class PeakModeRefusal
 {
-    private static readonly FrozenDictionary<string, (string Message, string Details)> ByPath =
+    private static readonly FrozenDictionary<string, (string Message, string Details, string Json)> ByPath =
         Security.RpcPermissions.ByMethod.Where(p => p.Value.IsDeferrable).ToFrozenDictionary(
             p => p.Key,
             p =>
             {
                 var status = PeakMode.Refusal(p.Key);
-                return (Uri.EscapeDataString(status.Message), Convert.ToBase64String(status.ToByteArray()));
+                return (Uri.EscapeDataString(status.Message), Convert.ToBase64String(status.ToByteArray()), JsonStatus.Format(status));
             },
             StringComparer.Ordinal);
+
+    private static readonly string RetryAfterSeconds = ((int)PeakMode.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static IApplicationBuilder UsePeakModeRefusal(this IApplicationBuilder app)
     {
@@ -109,11 +112,48 @@ public static class PeakModeRefusal
                 return next(http);
             }
 
-            return RefuseAsync(http, path, refusal, metrics);
+            return RefuseAsync(http, path, refusal, "application/grpc", metrics);
         });
     }
 
-    private static async Task RefuseAsync(HttpContext http, string path, (string Message, string Details) refusal, Metrics.RpcMetrics metrics)
+    /// <summary>
+    /// JSON gateway calls (a 503 with the JSON status and <c>Retry-After</c>, as <see cref="JsonRetryAfter"/> gives them) and
+    /// gRPC-Web calls; after routing and CORS, so a page's script may read the answer.
+    /// </summary>
+    public static IApplicationBuilder UseWebPeakModeRefusal(this IApplicationBuilder app)
+    {
+        var peak = app.ApplicationServices.GetRequiredService<PeakMode>();
+        var metrics = app.ApplicationServices.GetRequiredService<Metrics.RpcMetrics>();
+        return app.Use((http, next) =>
+        {
+            if (!peak.IsOn)
+            {
+                return next(http);
+            }
+
+            if (http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Grpc.JsonTranscoding.GrpcJsonTranscodingMetadata>() is { } json)
+            {
+                var method = $"/{json.MethodDescriptor.Service.FullName}/{json.MethodDescriptor.Name}";
+                return ByPath.TryGetValue(method, out var refusal) ? RefuseJsonAsync(http, method, refusal.Json, metrics) : next(http);
+            }
+
+            return http.Request.ContentType is { } type && type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase)
+                && http.Request.Path.Value is { } path && ByPath.TryGetValue(path, out var webRefusal)
+                ? RefuseAsync(http, path, webRefusal, type.StartsWith("application/grpc-web-text", StringComparison.OrdinalIgnoreCase) ? "application/grpc-web-text" : "application/grpc-web", metrics)
+                : next(http);
+        });
+    }
+
+    private static async Task RefuseJsonAsync(HttpContext http, string method, string json, Metrics.RpcMetrics metrics)
+    {
+        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.Headers.RetryAfter = RetryAfterSeconds;
+        await http.Response.WriteAsync(json);
+        metrics.Record(method, StatusCode.Unavailable, 0);
+    }
+
+    private static async Task RefuseAsync(HttpContext http, string path, (string Message, string Details, string Json) refusal, string contentType, Metrics.RpcMetrics metrics)
     {
         // The request is read to its end first, as the gRPC pipeline would: a stream left unread is
         // reset by the server, and Kestrel takes a flood of resets for an attack and closes the
@@ -130,7 +170,7 @@ public static class PeakModeRefusal
         }
 
         var response = http.Response;
-        response.ContentType = "application/grpc";
+        response.ContentType = contentType;
         response.Headers["grpc-status"] = "14"; // UNAVAILABLE
         response.Headers["grpc-message"] = refusal.Message;
         response.Headers["grpc-status-details-bin"] = refusal.Details;

@@ -67,6 +67,7 @@ public static class BackboneHost
         // The web port also serves the JSON gateway and gRPC-Web, to the browser origins configured.
         app.UseRouting();
         app.UseCors();
+        app.UseWebPeakModeRefusal(); // JSON and gRPC-Web calls, once routed and given their CORS headers
         app.UseGrpcWebTextCheck();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseJsonRequestCheck();

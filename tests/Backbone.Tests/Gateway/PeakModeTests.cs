@@ -45,8 +45,15 @@ public sealed class PeakModeTests
         var read = await citizen.GetCaseAsync(new GetCaseRequest { CaseId = submitted.CaseId });
         var state = await web.GetFromJsonAsync<JsonElement>("/peakz");
         using var fromPage = new HttpRequestMessage(HttpMethod.Get, "/v1/cases:mine") { Headers = { { "Origin", NodeSettings.AllowedOrigin } } };
-        using var overJson = await web.SendAsync(fromPage); // the mini-program's way: refused in the gRPC pipeline
+        using var overJson = await web.SendAsync(fromPage); // the mini-program's way: refused once routed, before transcoding
         var jsonStatus = await overJson.Content.ReadFromJsonAsync<JsonElement>();
+        using var webChannel = Grpc.Net.Client.GrpcChannel.ForAddress(node.Identity.Provider, new Grpc.Net.Client.GrpcChannelOptions
+        {
+            HttpHandler = new Grpc.Net.Client.Web.GrpcWebHandler(Grpc.Net.Client.Web.GrpcWebMode.GrpcWebText, new HttpClientHandler()),
+            HttpVersion = System.Net.HttpVersion.Version11,
+        });
+        var overGrpcWeb = await RpcAssert.Fails(StatusCode.Unavailable, // a page's way
+            () => new CaseService.CaseServiceClient(webChannel.WithToken(token)).ListMyCasesAsync(new ListMyCasesRequest()).ResponseAsync);
         var metrics = await web.GetStringAsync("/metrics");
 
         await WritePeakMode(runtime, on: false);
@@ -72,6 +79,8 @@ public sealed class PeakModeTests
         Assert.Equal(TimeSpan.FromSeconds(5), overJson.Headers.RetryAfter?.Delta); // what HTTP clients and proxies read
         Assert.Contains("retry-after", overJson.Headers.GetValues("Access-Control-Expose-Headers").Single().Split(','), StringComparer.OrdinalIgnoreCase); // and pages' scripts may
         Assert.Equal((int)StatusCode.Unavailable, jsonStatus.GetProperty("code").GetInt32());
+        Assert.Equal("type.googleapis.com/google.rpc.RetryInfo", jsonStatus.GetProperty("details")[0].GetProperty("@type").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(5), overGrpcWeb.GetRpcStatus()!.GetDetail<RetryInfo>()!.RetryDelay.ToTimeSpan());
         Assert.Equal(submitted.CaseId, read.CaseId);
         Assert.True(state.GetProperty("peakMode").GetBoolean());
         Assert.Contains(served.Cases, c => c.CaseId == submitted.CaseId);

@@ -126,8 +126,10 @@ public sealed class ScenarioRunTests
         Assert.Matches(@"CPU time stolen by the hypervisor during the run: \d+\.\d % of the machine", output);
     }
 
-    [Fact]
-    public async Task The_h2load_peak_script_measures_the_essential_stream_with_and_without_a_flood_in_one_run()
+    [Theory]
+    [InlineData("nearby")] // over gRPC, as partner systems call
+    [InlineData("nearby-json")] // JSON over HTTP/1.1, as mini-programs call
+    public async Task The_h2load_peak_script_measures_the_essential_stream_with_and_without_a_flood_in_one_run(string flood)
     {
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with
         {
@@ -137,7 +139,7 @@ public sealed class ScenarioRunTests
 
         // GetCitizen(me) at 200/s throughout; FindNearby at 1,000/s for 2 s on, 2 s off, twice; a ratio gate no run can
         // pass (a ratio is never negative; 0.01 was met once, when a stall of the machine put 950 ms into the calls alone).
-        var (exitCode, output, errors) = await RunScript(node, "h2load-peak.sh", [kit, "200", "1000", "2", "2", "2"], ("MAX_RATIO", "-1"), ("SETTLE", "1"));
+        var (exitCode, output, errors) = await RunScript(node, "h2load-peak.sh", [kit, "200", "1000", "2", "2", "2"], ("MAX_RATIO", "-1"), ("SETTLE", "1"), ("FLOOD", flood));
 
         Assert.True(exitCode == 1 && errors.Contains("above MAX_RATIO -1"), output + errors);
         Assert.Matches(@"cycle 1: flood of \d+ calls/s for 2 s", errors);
@@ -160,12 +162,12 @@ public sealed class ScenarioRunTests
         Assert.Matches(@"CPU time stolen by the hypervisor during the run: \d+\.\d % of the machine", output);
     }
 
-    /// <summary>Runs a script of loadtests/ against the node (TARGET and METRICS), to its end.</summary>
+    /// <summary>Runs a script of loadtests/ against the node (TARGET, its gRPC port, and WEB), to its end.</summary>
     private static async Task<(int ExitCode, string Output, string Errors)> RunScript(BackboneNode node, string name, string[] arguments, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(Path.Combine(RepositoryRoot(), "loadtests", name), arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["TARGET"] = $"http://127.0.0.1:{node.Settings.GrpcPort}";
-        start.Environment["METRICS"] = $"http://127.0.0.1:{node.Settings.WebPort}/metrics";
+        start.Environment["WEB"] = $"http://127.0.0.1:{node.Settings.WebPort}";
         foreach (var (variable, value) in environment)
         {
             start.Environment[variable] = value;
