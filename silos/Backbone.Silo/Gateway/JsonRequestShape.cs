@@ -242,7 +242,7 @@ public static class JsonRequestShape
         FieldType.Double => (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out _)) || IsNamedFloat(value) ? null : "must be a number",
         FieldType.Float => (value.ValueKind == JsonValueKind.Number && value.TryGetSingle(out var single) && float.IsFinite(single)) || IsNamedFloat(value)
             ? null : "must be a number",
-        FieldType.Enum => value.ValueKind switch
+        FieldType.Enum => value.ValueKind switch // by its full name (transcoding's RemoveEnumPrefix is left off) or number
         {
             JsonValueKind.String when TryGetText(value, out var name) && field.EnumType.FindValueByName(name) is not null => null,
             JsonValueKind.Number when value.TryGetInt32(out _) => null,
