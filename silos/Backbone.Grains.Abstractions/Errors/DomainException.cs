@@ -43,6 +43,12 @@ public sealed class DomainException : Exception
     [Id(2)]
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>
+    /// The most fields a check of a whole request names (the request checks of the gateway and the text check): a request
+    /// of many wrong fields is answered with the first of them, not with an answer larger than itself.
+    /// </summary>
+    public const int MaxViolations = 20;
+
     public static DomainException InvalidArgument(IReadOnlyList<FieldViolation> violations) =>
         new(DomainErrorKind.InvalidArgument,
             "The request has invalid fields: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")),

@@ -18,8 +18,6 @@ namespace Backbone.Silo.Errors;
 /// </summary>
 public sealed class TextFieldsInterceptor : Interceptor
 {
-    private const int MaxViolations = 20;
-
     private static readonly SearchValues<char> Controls = SearchValues.Create(
         [.. Enumerable.Range(0, 32).Select(c => (char)c).Where(c => c is not ('\t' or '\n' or '\r')), '\u007F']);
 
@@ -56,51 +54,57 @@ public sealed class TextFieldsInterceptor : Interceptor
         }
     }
 
+    // A field's path ("attachment_refs[1]", "facility.name") is built only for a violation or a nested message, so a
+    // request whose text is all clean allocates nothing here.
     private static void Walk(IMessage message, string path, ref List<FieldViolation>? violations)
     {
         foreach (var field in Fields.GetOrAdd(message.Descriptor, TextBearing))
         {
-            var name = path.Length == 0 ? field.Name : $"{path}.{field.Name}";
             switch (field.Accessor.GetValue(message))
             {
                 case IDictionary map:
                     foreach (DictionaryEntry entry in map)
                     {
-                        Visit(entry.Key, $"{name}[{entry.Key}]", ref violations);
-                        Visit(entry.Value, $"{name}[{entry.Key}]", ref violations);
+                        Visit(entry.Key, path, field, entry.Key, -1, ref violations);
+                        Visit(entry.Value, path, field, entry.Key, -1, ref violations);
                     }
 
                     break;
                 case IList list:
                     for (var i = 0; i < list.Count; i++)
                     {
-                        Visit(list[i], $"{name}[{i}]", ref violations);
+                        Visit(list[i], path, field, null, i, ref violations);
                     }
 
                     break;
                 case var value:
-                    Visit(value, name, ref violations);
+                    Visit(value, path, field, null, -1, ref violations);
                     break;
             }
         }
     }
 
-    private static void Visit(object? value, string path, ref List<FieldViolation>? violations)
+    // A value of the field, or of its map entry (key) or list element (index, -1 for none; not boxed, so that a list of
+    // clean text allocates nothing either).
+    private static void Visit(object? value, string path, FieldDescriptor field, object? key, int index, ref List<FieldViolation>? violations)
     {
-        if (violations?.Count >= MaxViolations)
+        if (violations?.Count >= DomainException.MaxViolations)
         {
             return;
         }
 
         if (value is string text && text.AsSpan().ContainsAny(Controls))
         {
-            (violations ??= []).Add(new FieldViolation(path, "must be text without control characters (tab, line feed and carriage return are allowed)"));
+            (violations ??= []).Add(new FieldViolation(PathOf(path, field, key, index), "must be text without control characters (tab, line feed and carriage return are allowed)"));
         }
         else if (value is IMessage nested)
         {
-            Walk(nested, path, ref violations);
+            Walk(nested, PathOf(path, field, key, index), ref violations);
         }
     }
+
+    private static string PathOf(string path, FieldDescriptor field, object? key, int index) =>
+        (path.Length == 0 ? field.Name : $"{path}.{field.Name}") + (key is not null ? $"[{key}]" : index >= 0 ? $"[{index}]" : string.Empty);
 
     private static FieldDescriptor[] TextBearing(MessageDescriptor message) =>
     [

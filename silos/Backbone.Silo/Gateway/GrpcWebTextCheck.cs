@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using Backbone.Silo.Security;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Backbone.Silo.Gateway;
 
@@ -22,30 +21,19 @@ public static class GrpcWebTextCheck
 
     private static async Task CheckAsync(HttpContext http, RequestDelegate next)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBase64Bytes;
-        }
-
-        using var body = new MemoryStream();
-        try
-        {
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        if (await RequestSize.ReadBodyAsync(http, MaxBase64Bytes) is not { } body)
         {
             Refuse(http, 8, $"The request is larger than {RequestSize.MaxBytes} bytes."); // RESOURCE_EXHAUSTED, as for any call
             return;
         }
 
-        if (!IsBase64(body.GetBuffer().AsSpan(0, (int)body.Length)))
+        if (!IsBase64(body))
         {
             Refuse(http, 3, "The gRPC-Web text request is not base64."); // INVALID_ARGUMENT
             return;
         }
 
-        body.Position = 0;
-        http.Request.Body = body;
+        http.Request.Body = new MemoryStream(body, writable: false);
         await next(http);
     }
 

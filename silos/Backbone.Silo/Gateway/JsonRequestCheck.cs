@@ -3,7 +3,6 @@ using Backbone.Grains.Abstractions.Errors;
 using Backbone.Silo.Errors;
 using Backbone.Silo.Security;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Backbone.Silo.Gateway;
 
@@ -37,7 +36,7 @@ public static class JsonRequestCheck
         var input = rpc.MethodDescriptor.InputType;
         var bodyField = rpc.HttpRule.Body;
         var violations = new List<FieldViolation>();
-        foreach (var (name, values) in request.Query.TakeWhile(_ => violations.Count < JsonRequestShape.MaxViolations))
+        foreach (var (name, values) in request.Query.TakeWhile(_ => violations.Count < DomainException.MaxViolations))
         {
             if (BoundFromQuery(name))
             {
@@ -47,17 +46,14 @@ public static class JsonRequestCheck
 
         if (CarriesJsonBody(request))
         {
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            if (await RequestSize.ReadBodyAsync(http, RequestSize.MaxBytes) is not { } body)
             {
-                limit.MaxRequestBodySize = RequestSize.MaxBytes;
+                await JsonStatus.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {RequestSize.MaxBytes} bytes.");
+                return;
             }
 
-            byte[] body;
             try
             {
-                using var copy = new MemoryStream();
-                await request.Body.CopyToAsync(copy, http.RequestAborted);
-                body = copy.ToArray();
                 using var json = JsonDocument.Parse(body, Strict);
                 var bodyOf = bodyField == "*" ? null : input.FindFieldByName(bodyField);
                 if (bodyField == "*" || bodyOf is not null)
@@ -68,11 +64,6 @@ public static class JsonRequestCheck
             catch (JsonException e)
             {
                 await JsonStatus.WriteAsync(http, StatusCodes.Status400BadRequest, 3, $"The body is not valid JSON: {e.Message}");
-                return;
-            }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                await JsonStatus.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, 3, $"The body is larger than {RequestSize.MaxBytes} bytes.");
                 return;
             }
 

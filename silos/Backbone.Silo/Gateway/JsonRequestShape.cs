@@ -18,9 +18,6 @@ namespace Backbone.Silo.Gateway;
 /// </summary>
 public static class JsonRequestShape
 {
-    /// <summary>A body of many wrong fields is answered with the first of them, not with an answer larger than itself.</summary>
-    public const int MaxViolations = 20;
-
     private const string NotText = "must be text: valid UTF-8, without half of a UTF-16 surrogate pair";
 
     private static readonly ConcurrentDictionary<MessageDescriptor, FrozenDictionary<string, FieldDescriptor>> FieldsByName = new();
@@ -97,7 +94,7 @@ public static class JsonRequestShape
         List<OneofDescriptor>? oneofsSet = null;
         foreach (var property in json.EnumerateObject())
         {
-            if (violations.Count >= MaxViolations)
+            if (violations.Count >= DomainException.MaxViolations)
             {
                 return;
             }
@@ -142,7 +139,7 @@ public static class JsonRequestShape
             }
 
             var valueField = field.MessageType.FindFieldByNumber(2);
-            foreach (var entry in value.EnumerateObject().TakeWhile(_ => violations.Count < MaxViolations))
+            foreach (var entry in value.EnumerateObject().TakeWhile(_ => violations.Count < DomainException.MaxViolations))
             {
                 CheckSingle(valueField, entry.Value, $"{path}[{entry.Name}]", violations);
             }
@@ -156,7 +153,7 @@ public static class JsonRequestShape
             }
 
             var index = 0;
-            foreach (var element in value.EnumerateArray().TakeWhile(_ => violations.Count < MaxViolations))
+            foreach (var element in value.EnumerateArray().TakeWhile(_ => violations.Count < DomainException.MaxViolations))
             {
                 CheckSingle(field, element, $"{path}[{index++}]", violations);
             }
@@ -171,7 +168,7 @@ public static class JsonRequestShape
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
-            if (field.IsRepeated || field.IsMap || field.ContainingType.IsMapEntry)
+            if (field.IsRepeated || field.ContainingType.IsMapEntry)
             {
                 violations.Add(new FieldViolation(path, "must not be null"));
             }

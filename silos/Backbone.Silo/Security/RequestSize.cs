@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.Features;
+
 namespace Backbone.Silo.Security;
 
 /// <summary>
@@ -8,4 +10,28 @@ namespace Backbone.Silo.Security;
 public static class RequestSize
 {
     public const int MaxBytes = 64 * 1024;
+
+    /// <summary>
+    /// The request's body read whole, for a check before the pipeline reads it again (hand it on as a new body), or null
+    /// when it is longer than <paramref name="maxBytes"/>: Kestrel stops reading there.
+    /// </summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpContext http, long maxBytes)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        using var body = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+
+        return body.Length > maxBytes ? null : body.ToArray(); // the limit is read-only once reading began elsewhere
+    }
 }
