@@ -2,7 +2,10 @@ using Backbone.Grains.Abstractions.Cases;
 using Backbone.Grains.Abstractions.Grid;
 using Backbone.Grains.Grid;
 using Backbone.Grains.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Providers;
+using Orleans.Storage;
 using Orleans.Utilities;
 
 namespace Backbone.Grains.Cases;
@@ -32,14 +35,16 @@ public sealed class GridCasesState
     [Id(5)] public UnitTotals ArchivedTotals { get; set; } = UnitTotals.Empty;
 }
 
-/// <summary>The grid's case changes since its whole index was last written, oldest first.</summary>
+/// <summary>
+/// Changes to a grid's cases, oldest first: a page of its log (<see cref="GridCaseLog"/>), or the single log an
+/// earlier build kept, which is only read now.
+/// </summary>
 [GenerateSerializer]
 public sealed class GridCaseChangesState
 {
     [Id(0)] public List<GridCaseChange> Changes { get; set; } = [];
 }
 
-/// <summary>A case's summary as its grid applied it (<paramref name="Time"/>: when; unset in changes logged before it was kept).</summary>
 [GenerateSerializer]
 public sealed record GridCaseChange(
     [property: Id(0)] string CaseId,
@@ -54,11 +59,11 @@ public sealed record GridCaseChange(
 /// activates and then follows their pushes. A parent's version is the sum of its children's, so it only
 /// grows, also across reactivations.
 ///
-/// A grid's index is not rewritten whole on every change: a change is stored in a short log of the changes
-/// since the index was last written, and the index is written whole (the log then starts again) once the
-/// log has about the square root of twice the index's size in it, which makes the bytes written per change
-/// about that square root rather than the whole index (at 10,000 cases, 140 entries instead of 10,000;
-/// rewriting it whole took a quarter of the node's CPU in an appeal storm, docs/benchmarks.md).
+/// A grid's index is not rewritten whole on every change: a change is stored in a log of the changes since
+/// the index was last written (<see cref="GridCaseLog"/>: it rewrites one page of at most 8 changes), and the
+/// index is written whole about every 256 changes, when the log's ring of pages is full, and as the grid leaves
+/// memory. Rewriting the index on every change took a quarter of the node's CPU in an appeal storm
+/// (docs/benchmarks.md).
 /// </summary>
 /// <remarks>
 /// A grid's index holds only what may still matter day to day: a closed case is archived some time after it
@@ -79,7 +84,8 @@ public sealed record GridCaseChange(
 [GrainType("unitcases")]
 public sealed class UnitCasesGrain(
     [PersistentState("grid-cases")] IPersistentState<GridCasesState> grid,
-    [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> changeLog,
+    [PersistentState("grid-case-changes")] IPersistentState<GridCaseChangesState> earlierLog,
+    [FromKeyedServices(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)] IGrainStorage store,
     GridSeed seed,
     CaseArchiveSettings archiving,
     CaseDeadlineSettings deadlines,
@@ -89,13 +95,14 @@ public sealed class UnitCasesGrain(
 {
     private const string DeadlinesReminder = "deadlines";
 
-    /// <summary>However small the index, it is written whole only after this many logged changes.</summary>
-    private const int MinChangesBeforeWholeWrite = 8;
-
     private readonly ObserverManager<IGridCasesWatcher> _watchers = new(CaseGrain.WatchLifetime, logger);
     private readonly Dictionary<string, (long Version, UnitTotals Totals)> _children = new(StringComparer.Ordinal);
     private long _version;
     private UnitTotals _totals = UnitTotals.Empty;
+    private GridCaseLog? _log;
+
+    /// <summary>The grid version the stored index holds: changes after it are only in the log.</summary>
+    private long _indexVersion;
 
     /// <summary>Until then no chunk of closed cases can be due, so a change need not scan them (a busy grid holds thousands closed within the month).</summary>
     private DateTimeOffset _noChunkDueBefore;
@@ -118,9 +125,16 @@ public sealed class UnitCasesGrain(
     {
         if (IsGrid)
         {
-            // The log's changes the whole index does not hold yet (it holds those up to its version).
-            changeLog.State.Changes.RemoveAll(c => c.GridVersion <= grid.State.Version);
-            foreach (var change in changeLog.State.Changes)
+            // The logged changes the index does not hold yet (it holds those up to its version): first any an earlier
+            // build left in its single log, then the pages.
+            _indexVersion = grid.State.Version;
+            _log = new GridCaseLog(store, this.GetGrainId());
+            foreach (var change in earlierLog.State.Changes.Where(c => c.GridVersion > grid.State.Version).ToList())
+            {
+                Remember(change);
+            }
+
+            foreach (var change in await _log.ReadAfter(grid.State.Version))
             {
                 Remember(change);
             }
@@ -150,10 +164,23 @@ public sealed class UnitCasesGrain(
         _totals = UnitTotals.Sum(_children.Values.Select(c => c.Totals)).Within(Code);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _watchers.DropAll(this.GetPrimaryKeyString());
-        return Task.CompletedTask;
+        // Leaving with changes only in the log, the index is written whole: the next activation reads no pages, and a
+        // node of an earlier build, which knows only the index and its single log, finds every case (docs/deploy.md).
+        // Not after a failed write, whose change the in-memory index holds but storage may not.
+        if (IsGrid && grid.State.Version > _indexVersion && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        {
+            try
+            {
+                await WriteWholeIndex();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Grid {Grid} left memory without writing its index whole; its log holds the changes.", Code);
+            }
+        }
     }
 
     public async Task Apply(string caseId, long caseVersion, CaseSummary summary)
@@ -191,16 +218,20 @@ public sealed class UnitCasesGrain(
 
         var change = new GridCaseChange(caseId, caseVersion, summary, grid.State.Version + 1, clock.GetUtcNow());
         Remember(change);
-        changeLog.State.Changes.Add(change);
-        var logged = changeLog.State.Changes.Count;
-        if (!unarchived && (logged < MinChangesBeforeWholeWrite || logged * logged < 2 * Cases.Count))
+        bool logged;
+        try
         {
-            await changeLog.WriteOrForgetAsync(this);
+            // An unarchived case changes the archived total, which only the index holds.
+            logged = !unarchived && await _log!.TryAppend(change, _indexVersion);
         }
-        else
+        catch
         {
-            // The whole index, which holds every logged change (and the archived total, which the log does not):
-            // the stored log is now behind it and is skipped on activation; it is overwritten by the next change.
+            this.Forget();
+            throw;
+        }
+
+        if (!logged)
+        {
             await WriteWholeIndex();
         }
 
@@ -228,10 +259,22 @@ public sealed class UnitCasesGrain(
         }
     }
 
+    /// <summary>The index with every change so far (and the archived total, which the log does not hold): the log is then behind it.</summary>
     private async Task WriteWholeIndex()
     {
         await grid.WriteOrForgetAsync(this);
-        changeLog.State.Changes.Clear();
+        _indexVersion = grid.State.Version;
+        if (earlierLog.RecordExists)
+        {
+            try
+            {
+                await earlierLog.ClearStateAsync(); // the index holds what it logged
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Grid {Grid} could not remove the log an earlier build kept; it is behind the index and is skipped.", Code);
+            }
+        }
     }
 
     /// <summary>

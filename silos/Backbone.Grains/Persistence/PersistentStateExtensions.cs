@@ -14,9 +14,16 @@ public static class PersistentStateExtensions
         }
         catch
         {
-            grain.GrainContext.Deactivate(new DeactivationReason(
-                DeactivationReasonCode.ApplicationError, "A state write failed; the next call reloads the committed state."));
+            grain.Forget();
             throw;
         }
     }
+
+    /// <summary>
+    /// Drops the activation after a failed write its in-memory state already reflects, so the next call reloads
+    /// what storage really holds.
+    /// </summary>
+    public static void Forget(this IGrainBase grain) =>
+        grain.GrainContext.Deactivate(new DeactivationReason(
+            DeactivationReasonCode.ApplicationError, "A state write failed; the next call reloads the committed state."));
 }

@@ -78,38 +78,78 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_grids_cases_and_figures_come_back_whole_after_a_restart_whether_a_change_was_logged_or_written_whole()
+    public async Task A_grids_cases_and_figures_come_back_whole_after_a_restart()
     {
         var settings = NodeSettings.Fresh();
-        var submitted = new List<string>();
-        var accepted = new List<string>();
+        List<string> submitted;
         await using (var node = await BackboneNode.StartAsync(settings))
         {
-            var citizen = await node.CasesAsCitizenAsync();
-            var worker = await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
-            // The grid's index is written whole at the 8th, 16th and 24th change; the later changes (three
-            // appeals, both acceptances) are only in its log when the node stops.
-            for (var i = 0; i < 27; i++)
-            {
-                submitted.Add((await citizen.SubmitAppealAsync(Appeal(i))).CaseId);
-            }
-
-            foreach (var caseId in new[] { submitted[0], submitted[25] }) // an old case and a new one change state
-            {
-                await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = caseId, Note = "已签收" });
-                accepted.Add(caseId);
-            }
+            // Fewer changes than fill the grid's log: its index is written whole only as the node stops.
+            submitted = await SubmitAndAcceptTwo(
+                await node.CasesAsCitizenAsync(), await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile), appeals: 27);
         }
 
-        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
-        var again = await restarted.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
-        var listed = await again.ListCasesAsync(new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, PageSize = 100 });
-        var listedAccepted = await again.ListCasesAsync(new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, State = CaseState.Accepted });
-        var stats = await again.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+        await AssertGridHolds(settings, submitted);
+    }
 
-        Assert.Equal(submitted.AsEnumerable().Reverse(), listed.Cases.Select(c => c.CaseId));
-        Assert.Equal(accepted.AsEnumerable().Reverse(), listedAccepted.Cases.Select(c => c.CaseId));
-        Assert.Equal((27, 2), (stats.Received, stats.Accepted));
+    [Fact]
+    public async Task A_grids_cases_and_figures_come_back_whole_after_kill_9_from_its_index_and_its_log()
+    {
+        var settings = NodeSettings.Fresh();
+        List<string> submitted;
+        using (var host = await HostProcess.StartAsync(settings))
+        {
+            using var identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
+            var citizen = new CaseService.CaseServiceClient(host.Channel.WithToken((await identity.SignInAsync(
+                TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!));
+            var worker = new CaseService.CaseServiceClient(host.Channel.WithToken((await identity.SignInAsync(
+                TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+            // More changes than the grid's log holds: its index is written whole once on the way (near the 256th),
+            // and the rest (the later appeals, both acceptances) are only in its log's pages when the process dies.
+            submitted = await SubmitAndAcceptTwo(citizen, worker, appeals: 300);
+            await host.KillAsync();
+        }
+
+        await AssertGridHolds(settings, submitted);
+    }
+
+    /// <summary>Appeals into one grid, then its worker accepts the oldest and one of the newest.</summary>
+    private static async Task<List<string>> SubmitAndAcceptTwo(CaseService.CaseServiceClient citizen, CaseService.CaseServiceClient worker, int appeals)
+    {
+        var submitted = new List<string>();
+        for (var i = 0; i < appeals; i++)
+        {
+            submitted.Add((await citizen.SubmitAppealAsync(Appeal(i))).CaseId);
+        }
+
+        foreach (var caseId in new[] { submitted[0], submitted[^2] })
+        {
+            await worker.AcceptCaseAsync(new CaseActionRequest { CaseId = caseId, Note = "已签收" });
+        }
+
+        return submitted;
+    }
+
+    private static async Task AssertGridHolds(NodeSettings settings, List<string> submitted)
+    {
+        await using var restarted = await BackboneNode.StartAsync(settings.WithNewPorts());
+        var worker = await restarted.CasesAsStaffAsync(TestIdentity.GridWorkerMobile);
+        var listed = new List<string>();
+        var request = new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, PageSize = 100 };
+        do
+        {
+            var page = await worker.ListCasesAsync(request);
+            listed.AddRange(page.Cases.Select(c => c.CaseId));
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+
+        var accepted = await worker.ListCasesAsync(new ListCasesRequest { UnitCode = TestIdentity.GridWorkerUnit, State = CaseState.Accepted });
+        var stats = await worker.GetUnitStatsAsync(new GetUnitStatsRequest { UnitCode = TestIdentity.GridWorkerUnit });
+
+        Assert.Equal(submitted.AsEnumerable().Reverse(), listed);
+        Assert.Equal([submitted[^2], submitted[0]], accepted.Cases.Select(c => c.CaseId));
+        Assert.Equal((submitted.Count, 2), (stats.Received, stats.Accepted));
     }
 
     private static SubmitAppealRequest Appeal(int i) => new()
