@@ -4,6 +4,9 @@
 #
 #   loadtests/h2load-peak.sh KIT ESSENTIAL_RATE FLOOD_RATE [CYCLES] [ON_SECONDS] [OFF_SECONDS]
 #   FLOOD=nearby-json loadtests/h2load-peak.sh ...   # the flood as mini-programs send it: JSON over HTTP/1.1
+#   FLOOD_TARGET=http://127.0.0.1:5200 FLOOD_WEB=http://127.0.0.1:5180 loadtests/h2load-peak.sh ...
+#                                  # the flood at another node (a control: what the flood costs the essential calls
+#                                  # through the shared machine alone, since the node they call sees none of it)
 #
 # GetCitizen(me) runs open at ESSENTIAL_RATE calls/s throughout (ESSENTIAL=health for the bare health check);
 # FindNearby (deferrable) floods at FLOOD_RATE calls/s for ON_SECONDS, then stops for OFF_SECONDS, CYCLES
@@ -29,7 +32,7 @@ sleep $(( 3 + OFF ))
 : > "$WORK/windows"
 for cycle in $(seq "$CYCLES"); do
   start=$(now)
-  h2load_start "${FLOOD:-nearby}" "flood.$cycle" "$FLOOD_RATE" "$ON"
+  TARGET=${FLOOD_TARGET:-$TARGET} WEB=${FLOOD_WEB:-$WEB} h2load_start "${FLOOD:-nearby}" "flood.$cycle" "$FLOOD_RATE" "$ON"
   wait $(jobs -p | grep -vxF "$essential")
   echo "$start $(now)" >> "$WORK/windows"
   echo "cycle $cycle: flood of $(h2load_rate "flood.$cycle") calls/s for $ON s" >&2

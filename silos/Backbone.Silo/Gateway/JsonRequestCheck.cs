@@ -19,7 +19,7 @@ public static class JsonRequestCheck
 
     // Other calls go straight on, without an async frame of this middleware around them.
     public static void UseJsonRequestCheck(this IApplicationBuilder app) =>
-        app.Use(next => http => http.Request.Path.StartsWithSegments("/v1")
+        app.Use(next => http => GatewayRequests.IsJson(http.Request)
             && http.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is { } rpc
             && (CarriesJsonBody(http.Request) || http.Request.QueryString.HasValue)
                 ? CheckAsync(http, rpc, next)

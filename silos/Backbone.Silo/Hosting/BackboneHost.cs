@@ -53,9 +53,11 @@ public static class BackboneHost
         var app = builder.Build();
         if (options.Identity.Mode == IdentityModes.Embedded)
         {
-            // The provider's pages and cookies live on the web port; gRPC calls check their bearer
-            // token in CallerAuthorizationInterceptor and skip this middleware.
-            app.UseWhen(http => http.Connection.LocalPort == options.Ports.Web, web =>
+            // The provider's pages and cookies live on the web port. Calls check their bearer token in
+            // CallerAuthorizationInterceptor and skip this middleware: gRPC calls on their port, and JSON and gRPC-Web
+            // calls on this one, where OpenIddict's request handler (is this one of my endpoints?) took 28 % of a node
+            // refusing JSON calls in peak mode, and as much of a JSON call's cost (docs/benchmarks.md).
+            app.UseWhen(http => http.Connection.LocalPort == options.Ports.Web && !GatewayRequests.IsCall(http.Request), web =>
             {
                 web.UseBackboneIdentityErrorPages();
                 web.UseAuthentication();
