@@ -45,6 +45,7 @@ public sealed class GridCaseChangesState
     [Id(0)] public List<GridCaseChange> Changes { get; set; } = [];
 }
 
+/// <summary>A case's summary as its grid applied it (<paramref name="Time"/>: when; unset in changes logged before it was kept).</summary>
 [GenerateSerializer]
 public sealed record GridCaseChange(
     [property: Id(0)] string CaseId,

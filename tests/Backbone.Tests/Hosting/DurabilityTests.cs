@@ -1,3 +1,5 @@
+using Backbone.Grains.Cases;
+using Backbone.Tests.Storage;
 using Backbone.Tests.Support;
 using Backbone.V1;
 using Grpc.Core;
@@ -111,6 +113,52 @@ public sealed class DurabilityTests
         }
 
         await AssertGridHolds(settings, submitted);
+    }
+
+    [Fact]
+    public async Task A_grid_an_earlier_build_left_with_changes_in_its_single_log_reads_them_and_drops_that_log()
+    {
+        var settings = NodeSettings.Fresh();
+        List<string> submitted;
+        await using (var node = await BackboneNode.StartAsync(settings))
+        {
+            submitted = await SubmitAndAcceptTwo(
+                await node.CasesAsCitizenAsync(), await node.CasesAsStaffAsync(TestIdentity.GridWorkerMobile), appeals: 3);
+        }
+
+        // As an earlier build left a grid: the index without its last two changes (the acceptances), which are in its
+        // single log, and no pages.
+        var grid = GrainId.Create("unitcases", TestIdentity.GridWorkerUnit);
+        using (var store = new SqliteStore(settings.DataDirectory))
+        {
+            var storage = store.GrainStorage();
+            var index = new GrainState<GridCasesState>(new GridCasesState());
+            var page = new GrainState<GridCaseChangesState>(new GridCaseChangesState());
+            await storage.ReadStateAsync("grid-cases", grid, index);
+            await storage.ReadStateAsync(GridCaseLog.PageName(0), grid, page);
+            var changes = page.State!.Changes;
+            Assert.Equal([1L, 2, 3, 4, 5], changes.Select(c => c.GridVersion));
+            foreach (var submittedChange in changes.Take(3))
+            {
+                index.State!.Cases[submittedChange.CaseId] = (submittedChange.CaseVersion, submittedChange.Summary);
+                index.State.ChangedAt[submittedChange.CaseId] = submittedChange.GridVersion;
+            }
+
+            index.State!.Version = 3;
+            await storage.WriteStateAsync("grid-cases", grid, index);
+            await storage.ClearStateAsync(GridCaseLog.PageName(0), grid, page);
+            await storage.WriteStateAsync("grid-case-changes", grid, new GrainState<GridCaseChangesState>(new GridCaseChangesState { Changes = [.. changes.Skip(3)] }));
+        }
+
+        await AssertGridHolds(settings, submitted);
+
+        // Its index was written whole as the node stopped, holding what the old log did: the old log is gone.
+        using (var store = new SqliteStore(settings.DataDirectory))
+        {
+            var earlierLog = new GrainState<GridCaseChangesState>(new GridCaseChangesState());
+            await store.GrainStorage().ReadStateAsync("grid-case-changes", grid, earlierLog);
+            Assert.False(earlierLog.RecordExists);
+        }
     }
 
     /// <summary>Appeals into one grid, then its worker accepts the oldest and one of the newest.</summary>

@@ -13,11 +13,24 @@ public sealed class SqliteStore : IDisposable
 {
     private static readonly ServiceProvider Serialization = SiloSerialization();
 
+    private readonly bool _owned;
     private DataDirectory _directory;
 
     public SqliteStore()
+        : this(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N")), owned: true)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "backbone-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>The store of a stopped node's data directory, left in place when disposed.</summary>
+    public SqliteStore(string dataDirectory)
+        : this(dataDirectory, owned: false)
+    {
+    }
+
+    private SqliteStore(string path, bool owned)
+    {
+        Path = path;
+        _owned = owned;
         _directory = DataDirectory.Open(Path);
         Database = new SqliteDatabase(_directory);
     }
@@ -51,7 +64,10 @@ public sealed class SqliteStore : IDisposable
     {
         Database.Dispose();
         _directory.Dispose();
-        Directory.Delete(Path, recursive: true);
+        if (_owned)
+        {
+            Directory.Delete(Path, recursive: true);
+        }
     }
 
     private static ServiceProvider SiloSerialization()
