@@ -130,7 +130,7 @@ public sealed class UnitCasesGrain(
             // build left in its single log, then the pages.
             _indexVersion = grid.State.Version;
             _log = new GridCaseLog(store, this.GetGrainId());
-            foreach (var change in earlierLog.State.Changes.Where(c => c.GridVersion > grid.State.Version).ToList())
+            foreach (var change in earlierLog.State.Changes.Where(c => c.GridVersion > grid.State.Version))
             {
                 Remember(change);
             }

@@ -15,7 +15,7 @@ public static class GrpcWebTextCheck
     private const int MaxBase64Bytes = (RequestSize.MaxBytes + 5 + 2) / 3 * 4; // the message and its 5-byte frame header, as base64
 
     public static void UseGrpcWebTextCheck(this IApplicationBuilder app) =>
-        app.Use(next => http => http.Request.ContentType?.StartsWith("application/grpc-web-text", StringComparison.OrdinalIgnoreCase) == true
+        app.Use(next => http => GatewayRequests.IsGrpcWebText(http.Request)
             ? CheckAsync(http, next)
             : next(http));
 
@@ -60,7 +60,7 @@ public static class GrpcWebTextCheck
     private static void Refuse(HttpContext http, int code, string message)
     {
         http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "application/grpc-web-text";
+        http.Response.ContentType = GatewayRequests.GrpcWebTextContentType;
         http.Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["grpc-message"] = message;
     }

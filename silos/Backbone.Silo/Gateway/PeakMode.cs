@@ -137,9 +137,8 @@ public static class PeakModeRefusal
                 return ByPath.TryGetValue(method, out var refusal) ? RefuseJsonAsync(http, method, refusal.Json, metrics) : next(http);
             }
 
-            return http.Request.ContentType is { } type && type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase)
-                && http.Request.Path.Value is { } path && ByPath.TryGetValue(path, out var webRefusal)
-                ? RefuseAsync(http, path, webRefusal, type.StartsWith("application/grpc-web-text", StringComparison.OrdinalIgnoreCase) ? "application/grpc-web-text" : "application/grpc-web", metrics)
+            return GatewayRequests.IsGrpcWeb(http.Request) && http.Request.Path.Value is { } path && ByPath.TryGetValue(path, out var webRefusal)
+                ? RefuseAsync(http, path, webRefusal, GatewayRequests.IsGrpcWebText(http.Request) ? GatewayRequests.GrpcWebTextContentType : GatewayRequests.GrpcWebContentType, metrics)
                 : next(http);
         });
     }

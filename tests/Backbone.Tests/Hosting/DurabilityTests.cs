@@ -102,10 +102,8 @@ public sealed class DurabilityTests
         using (var host = await HostProcess.StartAsync(settings))
         {
             using var identity = new IdentityClient(new Uri($"http://127.0.0.1:{settings.WebPort}/"));
-            var citizen = new CaseService.CaseServiceClient(host.Channel.WithToken((await identity.SignInAsync(
-                TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!));
-            var worker = new CaseService.CaseServiceClient(host.Channel.WithToken((await identity.SignInAsync(
-                TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+            var citizen = new CaseService.CaseServiceClient(host.Channel.WithToken(await identity.CitizenTokenAsync("openid cases.submit")));
+            var worker = new CaseService.CaseServiceClient(host.Channel.WithToken(await identity.StaffTokenAsync(TestIdentity.GridWorkerMobile, "openid cases.handle")));
             // More changes than the grid's log holds: its index is written whole once on the way (near the 256th),
             // and the rest (the later appeals, both acceptances) are only in its log's pages when the process dies.
             submitted = await SubmitAndAcceptTwo(citizen, worker, appeals: 300);

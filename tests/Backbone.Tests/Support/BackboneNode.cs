@@ -49,8 +49,7 @@ public sealed class BackboneNode : IAsyncDisposable
 
     /// <summary>Case RPCs as a seeded staff member signed in through the staff console (scope cases.handle).</summary>
     public async Task<CaseService.CaseServiceClient> CasesAsStaffAsync(string mobile) =>
-        new(Channel.WithToken((await Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+        new(Channel.WithToken(await Identity.StaffTokenAsync(mobile, "openid cases.handle")));
 
     /// <param name="fetchPartnerToken">False when the identity provider is not up yet (a stand-alone one started later).</param>
     public static async Task<BackboneNode> StartAsync(NodeSettings? settings = null, bool fetchPartnerToken = true)

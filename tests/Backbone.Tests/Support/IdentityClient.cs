@@ -69,6 +69,14 @@ public sealed class IdentityClient(Uri provider) : IDisposable
         return Ensure(await ExchangeCodeAsync(clientId, redirectUri, redirect.Code ?? throw new InvalidOperationException($"No code: {redirect.Location}"), pkce.Verifier));
     }
 
+    /// <summary>The seeded citizen's access token, signed in through the mini-program.</summary>
+    public async Task<string> CitizenTokenAsync(string scope) =>
+        (await SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, scope, TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+
+    /// <summary>A seeded staff member's access token, signed in through the staff console.</summary>
+    public async Task<string> StaffTokenAsync(string mobile, string scope) =>
+        (await SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, scope, mobile, TestIdentity.StaffPassword)).AccessToken!;
+
     public static TokenResponse Ensure(TokenResponse response) =>
         response.IsError ? throw new InvalidOperationException($"Token request failed: {response.Error} {response.ErrorDescription}") : response;
 

@@ -100,12 +100,10 @@ public sealed class LocalCluster : IAsyncDisposable
         new(Nodes[node].Channel.WithToken(await Identity.PartnerTokenAsync()));
 
     /// <summary>The seeded citizen's token from the mini-program (scopes cases.submit, certificates.read), good on every node.</summary>
-    public async Task<string> CitizenTokenAsync() => (await Identity.SignInAsync(
-        TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit certificates.read", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+    public Task<string> CitizenTokenAsync() => Identity.CitizenTokenAsync("openid cases.submit certificates.read");
 
     /// <summary>A seeded staff member's token from the staff console (scope cases.handle).</summary>
-    public async Task<string> StaffTokenAsync(string mobile) => (await Identity.SignInAsync(
-        TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!;
+    public Task<string> StaffTokenAsync(string mobile) => Identity.StaffTokenAsync(mobile, "openid cases.handle");
 
     public CaseService.CaseServiceClient Cases(int node, string token) => new(Nodes[node].Channel.WithToken(token));
 
