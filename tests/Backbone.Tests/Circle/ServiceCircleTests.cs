@@ -154,8 +154,7 @@ public sealed class ServiceCircleTests(ServiceCircleTests.NodeFixture fixture) :
     {
         var narrow = new ServiceCircleService.ServiceCircleServiceClient(Node.Channel.WithToken(IdentityClient.Ensure(
             await Node.Identity.ClientCredentialsAsync(TestIdentity.NarrowPartner, TestIdentity.NarrowPartnerSecret)).AccessToken!));
-        var staffToken = (await Node.Identity.SignInAsync(TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect,
-            "openid circle.read circle.manage", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!;
+        var staffToken = await Node.Identity.StaffTokenAsync(TestIdentity.GridWorkerMobile, "openid circle.read circle.manage");
         var gridWorker = new ServiceCircleService.ServiceCircleServiceClient(Node.Channel.WithToken(staffToken));
         var citizenToken = (await Node.Identity.SignInAsync(TestIdentity.SecondApp, TestIdentity.SecondAppRedirect,
             "openid circle.read", TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;

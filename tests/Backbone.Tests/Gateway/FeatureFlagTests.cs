@@ -61,12 +61,9 @@ public sealed class FeatureFlagTests
         var partner = await flagged.CircleAsync(TestIdentity.Partner, TestIdentity.PartnerSecret);
         var narrow = await flagged.CircleAsync(TestIdentity.NarrowPartner, TestIdentity.NarrowPartnerSecret);
         var node = flagged.Node;
-        var gridWorker = new ServiceCircleService.ServiceCircleServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid circle.read", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
-        var operations = new OperationsService.OperationsServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", TestIdentity.CityAdminMobile, TestIdentity.StaffPassword)).AccessToken!));
-        var notAdmin = new OperationsService.OperationsServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", TestIdentity.GridWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+        var gridWorker = new ServiceCircleService.ServiceCircleServiceClient(node.Channel.WithToken(await node.Identity.StaffTokenAsync(TestIdentity.GridWorkerMobile, "openid circle.read")));
+        var operations = new OperationsService.OperationsServiceClient(node.Channel.WithToken(await node.Identity.StaffTokenAsync(TestIdentity.CityAdminMobile, "openid grid.read")));
+        var notAdmin = new OperationsService.OperationsServiceClient(node.Channel.WithToken(await node.Identity.StaffTokenAsync(TestIdentity.GridWorkerMobile, "openid grid.read")));
 
         var inDistrict = await partner.FindNearbyAsync(new FindNearbyRequest { Location = InJinjiang });
         var outside = await RpcAssert.Fails(StatusCode.Unimplemented, () => partner.FindNearbyAsync(new FindNearbyRequest { Location = InJinniu }).ResponseAsync);

@@ -214,8 +214,7 @@ public sealed class JsonGatewayTests(BackboneFixture fixture)
     [Fact]
     public async Task A_browser_calls_over_gRPC_Web_on_the_web_port()
     {
-        var token = (await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid citizen.profile",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        var token = await Node.Identity.CitizenTokenAsync("openid citizen.profile");
         using var channel = GrpcChannel.ForAddress(Node.Identity.Provider, new GrpcChannelOptions
         {
             HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, new HttpClientHandler()),
@@ -262,8 +261,7 @@ public sealed class JsonGatewayTests(BackboneFixture fixture)
 
     private async Task<HttpClient> CitizenHttp(string scope)
     {
-        var token = (await Node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, scope,
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        var token = await Node.Identity.CitizenTokenAsync(scope);
         var http = new HttpClient { BaseAddress = Node.Identity.Provider };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;

@@ -15,8 +15,7 @@ public sealed class PeakModeTests
         var runtime = Path.Combine(Path.GetTempPath(), $"backbone-runtime-{Guid.NewGuid():N}.json");
         await WritePeakMode(runtime, on: false);
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = [$"--Backbone:RuntimeSettingsFile={runtime}"] });
-        var token = (await node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid cases.submit",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        var token = await node.Identity.CitizenTokenAsync("openid cases.submit");
         var citizen = new CaseService.CaseServiceClient(node.Channel.WithToken(token));
         using var web = new HttpClient { BaseAddress = node.Identity.Provider };
         web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

@@ -14,8 +14,7 @@ public sealed class RateLimitTests
     {
         await using var node = await BackboneNode.StartAsync(NodeSettings.Fresh() with { ExtraArgs = ["--Backbone:Gateway:RateLimits:CitizenService=5"] });
         var registered = await node.Citizens.RegisterCitizenAsync(TestData.Registration());
-        var citizenToken = (await node.Identity.SignInAsync(TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid citizen.profile",
-            TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+        var citizenToken = await node.Identity.CitizenTokenAsync("openid citizen.profile");
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
         {

@@ -112,6 +112,5 @@ public sealed class DirectiveInboxTests
     };
 
     private static async Task<GridService.GridServiceClient> Staff(BackboneNode node, string mobile) =>
-        new(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+        new(node.Channel.WithToken(await node.Identity.StaffTokenAsync(mobile, "openid cases.handle")));
 }

@@ -281,8 +281,7 @@ public sealed class DirectiveTests(BackboneFixture fixture)
     };
 
     private async Task<GridService.GridServiceClient> Grid(string mobile) =>
-        new(Node.Channel.WithToken((await Node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", mobile, TestIdentity.StaffPassword)).AccessToken!));
+        new(Node.Channel.WithToken(await Node.Identity.StaffTokenAsync(mobile, "openid cases.handle")));
 }
 
 /// <summary>An inbox watcher held by a test: what the inbox pushed to it.</summary>

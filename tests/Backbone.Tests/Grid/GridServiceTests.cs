@@ -81,6 +81,5 @@ public sealed class GridServiceTests(BackboneFixture fixture)
 
     private GridService.GridServiceClient GridAs(string token) => new(Node.Channel.WithToken(token));
 
-    private async Task<string> StaffToken(string mobile) => (await Node.Identity.SignInAsync(
-        TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read grid.manage", mobile, TestIdentity.StaffPassword)).AccessToken!;
+    private Task<string> StaffToken(string mobile) => Node.Identity.StaffTokenAsync(mobile, "openid grid.read grid.manage");
 }

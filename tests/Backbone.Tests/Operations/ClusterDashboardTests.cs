@@ -65,8 +65,7 @@ public sealed class ClusterDashboardTests(BackboneFixture fixture)
     /// <summary>Posts the staff member's access token for a dashboard session; the client keeps what cookie it got.</summary>
     internal static async Task<(HttpResponseMessage Opened, HttpClient Client)> SessionAsync(BackboneNode node, Uri web, string mobile)
     {
-        var token = (await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid grid.read", mobile, TestIdentity.StaffPassword)).AccessToken!;
+        var token = await node.Identity.StaffTokenAsync(mobile, "openid grid.read");
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = web };
         using var request = new HttpRequestMessage(HttpMethod.Post, "ops/dashboard-session");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -45,8 +45,7 @@ public sealed class OpsPageTests(BackboneFixture fixture)
         var communities = page.Locator("[data-testid='coverage-UNIT_LEVEL_COMMUNITY']");
         await communities.WaitForAsync(new() { Timeout = 20_000 });
         var issued = await communities.InnerTextAsync();
-        var community = new GridService.GridServiceClient(node.Channel.WithToken((await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid cases.handle", TestIdentity.CommunityWorkerMobile, TestIdentity.StaffPassword)).AccessToken!));
+        var community = new GridService.GridServiceClient(node.Channel.WithToken(await node.Identity.StaffTokenAsync(TestIdentity.CommunityWorkerMobile, "openid cases.handle")));
         var received = await community.ListDirectivesAsync(new ListDirectivesRequest { UnitCode = TestIdentity.CommunityUnit });
         await community.AcknowledgeDirectiveAsync(new AcknowledgeDirectiveRequest { DirectiveId = received.Directives[0].Directive.DirectiveId });
         var acknowledged = await Until(() => communities.InnerTextAsync(), text => text.Contains("已签收 1 /", StringComparison.Ordinal));

@@ -154,11 +154,7 @@ public sealed class OwnershipTests(BackboneFixture fixture)
         return Node.Citizens.RegisterCitizenAsync(request).ResponseAsync;
     }
 
-    private async Task<string> CitizenToken() => (await Node.Identity.SignInAsync(
-        TestIdentity.MiniProgram, TestIdentity.MiniProgramRedirect, "openid citizen.profile citizen.update",
-        TestIdentity.CitizenMobile, TestIdentity.CitizenPassword)).AccessToken!;
+    private Task<string> CitizenToken() => Node.Identity.CitizenTokenAsync("openid citizen.profile citizen.update");
 
-    private async Task<string> StaffToken(string mobile) => (await Node.Identity.SignInAsync(
-        TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid citizen.profile citizen.update citizen.register",
-        mobile, TestIdentity.StaffPassword)).AccessToken!;
+    private Task<string> StaffToken(string mobile) => Node.Identity.StaffTokenAsync(mobile, "openid citizen.profile citizen.update citizen.register");
 }

@@ -42,9 +42,7 @@ public sealed class Services(BackboneNode node, string accessToken)
 
     /// <summary>A seeded staff member through the staff console.</summary>
     public static async Task<Services> StaffAsync(BackboneNode node, string mobile) =>
-        new(node, (await node.Identity.SignInAsync(
-            TestIdentity.StaffConsole, TestIdentity.StaffConsoleRedirect, "openid citizen.profile cases.handle enterprise.manage enterprise.read certificates.verify",
-            mobile, TestIdentity.StaffPassword)).AccessToken!);
+        new(node, await node.Identity.StaffTokenAsync(mobile, "openid citizen.profile cases.handle enterprise.manage enterprise.read certificates.verify"));
 
     /// <summary>The partner app (a department system) with all its scopes.</summary>
     public static async Task<Services> PartnerAsync(BackboneNode node) => new(node, await node.Identity.PartnerTokenAsync());
